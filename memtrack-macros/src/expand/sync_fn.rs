@@ -1,0 +1,58 @@
+//! Sync fns: the body runs as a closure inside the operation.
+//!
+//! ```text
+//! fn f(args) -> Ret {
+//!     static __MEMTRACK_SITE: Site = Site::new("name");
+//!     let __memtrack_meta_0 = to_value(&(expr));          // metadata, once, by reference
+//!     let __memtrack_op = start(&__MEMTRACK_SITE, Kind::Sync);
+//!     __memtrack_op.add("key", __memtrack_meta_0);
+//!     let __memtrack_ret = call_sync(&__memtrack_op, move || { <fake return edge> user statements });
+//!     finish(__memtrack_op, <outcome of &__memtrack_ret>);
+//!     __memtrack_ret
+//! }
+//! ```
+//!
+//! The closure is handed straight to a generic `FnOnce` parameter, so it is a
+//! `FnOnce` closure and may return borrows of `&mut` arguments it captured
+//! (calling `(move || ..)()` in place would infer `FnMut` and reject those).
+//! A panic in the body unwinds through the guard, whose `Drop` records it.
+//! `-> !` bodies are typed as `Infallible` and matched on, so no code follows a
+//! diverging expression.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ItemFn;
+
+use super::op::{self, Kind};
+use super::{rebuild, split_attributes};
+use crate::args::AttrArgs;
+use crate::fake_return::{BodyType, block_with_edge};
+
+/// Wraps a sync fn.
+pub fn expand(args: &AttrArgs, function: ItemFn) -> TokenStream {
+    let root = &args.root;
+    let (outer, inner) = split_attributes(function.attrs.clone());
+    let body_type = BodyType::of(&function.sig.output);
+    let block = block_with_edge(&function.block, &body_type.edge());
+    let op = op::op_local();
+    let ret = op::ret_local();
+    let site = op::site(args);
+    let begin = op::begin(args, Kind::Sync);
+    let run = quote! {
+        let #ret = #root::__private::call_sync(&#op, move || #block);
+    };
+    let end = if body_type.is_never() {
+        quote! { match #ret {} }
+    } else {
+        let finish = op::finish(args);
+        quote! { #finish #ret }
+    };
+    let body = quote! {
+        #(#inner)*
+        #site
+        #begin
+        #run
+        #end
+    };
+    rebuild(&function, &outer, body)
+}

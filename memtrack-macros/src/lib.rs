@@ -1,0 +1,165 @@
+//! Procedural macros of [memtrack](https://docs.rs/memtrack): `#[memtrack]`,
+//! `checkpoint!`, `large_alloc!` and `record!`.
+//!
+//! Use them through the `memtrack` crate, which re-exports them; this crate is
+//! an implementation detail. Generated code reaches the runtime only through
+//! `::memtrack::__private` (hidden from the docs), or through the path given with
+//! `crate = "path"` when `memtrack` is re-exported under another name.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod args;
+mod expand;
+mod fake_return;
+mod fields;
+mod function_like;
+mod reserved;
+
+use proc_macro::TokenStream;
+
+/// Tracks every call of a fn as a memtrack operation.
+///
+/// ```text
+/// #[memtrack("name")]
+/// #[memtrack("name", key = expr, key2 = %expr, key3 = ?expr)]
+/// #[memtrack("name", crate = "path::to::memtrack")]
+/// ```
+///
+/// - `"name"`: the operation name, a non-empty string literal, first.
+/// - `key = expr`: metadata recorded with the operation; `%expr` records it with
+///   `Display`, `?expr` with `Debug`, a bare `expr` through `memtrack`'s value
+///   conversion (numbers, booleans, strings). Keys are identifiers (a keyword
+///   needs `r#`), each at most once, and may not be one of memtrack's own field
+///   names (`op_id`, `op_name`, `duration_ms`, `success`, `error`, `ended_by`,
+///   `event`, ...). Expressions are evaluated once, by reference (they never move
+///   an argument), before the operation starts: at the call for a sync fn, at
+///   the first poll for a future.
+/// - `crate = "path"`: the path the generated code reaches memtrack through,
+///   `::memtrack` by default (for crates that re-export memtrack).
+///
+/// Any other argument is an error pointing at it, such as an unknown option
+/// (`skip_all`, `level(..)`).
+///
+/// It applies to sync fns, `async fn`s (free, methods, native async trait
+/// methods with a body), generic fns, `unsafe fn`s, fns returning borrows,
+/// `-> !`, fns returning `impl Future` whose last expression is an `async`
+/// block, and fns whose last expression is `Box::pin(async ..)` (which is what
+/// `#[async_trait]` produces, so it also works inside `#[async_trait]` impls).
+/// It does not apply to `const fn`s or to trait methods without a body.
+///
+/// The operation ends when the call returns (`ok`, or `err` with the error text
+/// when the fn returns a `Result::Err` whose error type implements `Display` or
+/// `Debug`), when it panics (`panic`), or, for a future dropped after its first
+/// poll and before completion, `cancelled`. A future that is never polled starts
+/// no operation. `return` and `?` behave exactly as without the attribute.
+///
+/// ```
+/// use memtrack::memtrack;
+///
+/// #[memtrack("parse-config", bytes = input.len())]
+/// fn parse(input: &str) -> Result<u32, std::num::ParseIntError> {
+///     input.trim().parse()
+/// }
+///
+/// #[memtrack("load-user", id = %id)]
+/// async fn load(id: u64) -> String {
+///     format!("user {id}")
+/// }
+///
+/// assert_eq!(parse(" 7 "), Ok(7));
+/// assert_eq!(futures_executor::block_on(load(3)), "user 3");
+/// ```
+#[proc_macro_attribute]
+pub fn memtrack(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::memtrack(args.into(), item.into()).into()
+}
+
+/// Records a checkpoint of the current operation.
+///
+/// ```text
+/// checkpoint!("name")
+/// checkpoint!("name", key = expr, key2 = %expr, key3 = ?expr)
+/// ```
+///
+/// The name is a non-empty string literal; fields follow the same rules as in
+/// `#[memtrack]`. Each expression is evaluated exactly once, by reference. The
+/// expansion calls `::memtrack::__private::checkpoint`; a crate that reaches
+/// memtrack under another path writes `crate = "path"` first:
+/// `checkpoint!(crate = "my::memtrack", "name")`.
+///
+/// ```
+/// use memtrack::{checkpoint, memtrack};
+///
+/// #[memtrack("import")]
+/// fn import(rows: &[u32]) -> usize {
+///     checkpoint!("loaded", rows = rows.len());
+///     rows.len()
+/// }
+///
+/// assert_eq!(import(&[1, 2, 3]), 3);
+/// ```
+#[proc_macro]
+pub fn checkpoint(input: TokenStream) -> TokenStream {
+    function_like(input, |parsed: function_like::Checkpoint| parsed.expand())
+}
+
+/// Reports a large allocation (an estimate in bytes) with a context name.
+///
+/// ```text
+/// large_alloc!("context", bytes)
+/// large_alloc!("context", bytes, key = expr, ...)
+/// ```
+///
+/// `bytes` is any integer expression (negative values count as 0), evaluated
+/// exactly once. The expansion calls `::memtrack::__private::large_alloc`; write
+/// `crate = "path"` first to use another path.
+///
+/// ```
+/// use memtrack::large_alloc;
+///
+/// let body = vec![0_u8; 1024];
+/// large_alloc!("response-body", body.len(), source = "example");
+/// ```
+#[proc_macro]
+pub fn large_alloc(input: TokenStream) -> TokenStream {
+    function_like(input, |parsed: function_like::LargeAlloc| parsed.expand())
+}
+
+/// Adds metadata to the current operation.
+///
+/// ```text
+/// record!(key = expr, key2 = %expr, key3 = ?expr)
+/// ```
+///
+/// At least one field; the same rules as in `#[memtrack]`. Each expression is
+/// evaluated exactly once. The expansion calls
+/// `::memtrack::__private::record`; write `crate = "path"` first to use
+/// another path.
+///
+/// ```
+/// use memtrack::{memtrack, record};
+///
+/// #[memtrack("render")]
+/// fn render(items: &[&str]) -> String {
+///     let page = items.join("\n");
+///     record!(items = items.len(), page_bytes = page.len());
+///     page
+/// }
+///
+/// assert_eq!(render(&["a", "b"]), "a\nb");
+/// ```
+#[proc_macro]
+pub fn record(input: TokenStream) -> TokenStream {
+    function_like(input, |parsed: function_like::Record| parsed.expand())
+}
+
+/// Parses a function-like macro's input and expands it, or reports the error.
+fn function_like<T: syn::parse::Parse>(
+    input: TokenStream,
+    expand: impl FnOnce(T) -> proc_macro2::TokenStream,
+) -> TokenStream {
+    match syn::parse::<T>(input) {
+        Ok(parsed) => expand(parsed).into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}

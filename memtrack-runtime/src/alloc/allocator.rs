@@ -1,0 +1,141 @@
+//! The [`Allocator`] type: a `GlobalAlloc` that forwards to an inner allocator and
+//! counts what it served.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+
+#[cfg(not(feature = "passthrough-alloc"))]
+use super::{switch, thread_slot};
+
+/// A counting global allocator wrapping `A` (the system allocator by default).
+///
+/// Install it as the global allocator to get process heap figures
+/// ([`heap_stats`](super::heap_stats)) and exact per-operation heap attribution:
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: memtrack_runtime::alloc::Allocator = memtrack_runtime::alloc::Allocator::system();
+///
+/// let v: Vec<u8> = Vec::with_capacity(4096);
+/// let stats = memtrack_runtime::alloc::heap_stats().expect("installed");
+/// assert!(stats.allocated_bytes >= 4096);
+/// # drop(v);
+/// ```
+///
+/// Every allocation is counted on the calling thread with two or three plain
+/// loads and stores to memory only that thread writes; see the [module
+/// documentation](super) for what the figures mean. With the `passthrough-alloc`
+/// feature, or after [`Allocator::set_counting(false)`](Allocator::set_counting), it
+/// only forwards.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Allocator<A = System> {
+    inner: A,
+}
+
+impl Allocator<System> {
+    /// The counting allocator over the system allocator.
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static ALLOC: memtrack_runtime::alloc::Allocator = memtrack_runtime::alloc::Allocator::system();
+    /// # fn main() { assert!(memtrack_runtime::alloc::is_counting()); }
+    /// ```
+    pub const fn system() -> Self {
+        Self { inner: System }
+    }
+}
+
+impl<A> Allocator<A> {
+    /// The counting allocator over `inner`.
+    ///
+    /// ```
+    /// use std::alloc::System;
+    /// use memtrack_runtime::alloc::Allocator;
+    ///
+    /// #[global_allocator]
+    /// static ALLOC: Allocator<System> = Allocator::new(System);
+    /// # fn main() {}
+    /// ```
+    pub const fn new(inner: A) -> Self {
+        Self { inner }
+    }
+
+    /// The wrapped allocator.
+    ///
+    /// ```
+    /// use std::alloc::System;
+    /// let alloc = memtrack_runtime::alloc::Allocator::new(System);
+    /// let _system: &System = alloc.inner();
+    /// ```
+    pub const fn inner(&self) -> &A {
+        &self.inner
+    }
+
+    /// Switches counting on or off for the whole process (all `Allocator` values
+    /// share one set of counters). While off, allocations are only forwarded and
+    /// [`heap_stats`](super::heap_stats) returns `None`. Memory allocated while
+    /// counting was off and freed after it was switched back on is counted as freed
+    /// but never as allocated, so switch it off for good, or expect the process
+    /// figures to undercount (`live_bytes` saturates at zero, it never goes negative).
+    ///
+    /// ```
+    /// use memtrack_runtime::alloc::{Allocator, heap_stats};
+    ///
+    /// Allocator::<std::alloc::System>::set_counting(false);
+    /// assert_eq!(heap_stats(), None);
+    /// ```
+    pub fn set_counting(enabled: bool) {
+        super::set_counting(enabled);
+    }
+}
+
+// SAFETY: every method forwards to the inner allocator with the caller's arguments
+// unchanged and returns its result unchanged; counting only reads the layout sizes and
+// touches memory owned by the counters (it never allocates, locks or panics).
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees about `layout`.
+        let ptr = unsafe { self.inner.alloc(layout) };
+        #[cfg(not(feature = "passthrough-alloc"))]
+        if !ptr.is_null() && switch::counting_enabled() {
+            thread_slot::on_alloc(layout.size() as u64);
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees about `layout`.
+        let ptr = unsafe { self.inner.alloc_zeroed(layout) };
+        #[cfg(not(feature = "passthrough-alloc"))]
+        if !ptr.is_null() && switch::counting_enabled() {
+            thread_slot::on_alloc(layout.size() as u64);
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // Counted before the memory goes back, so the process estimate never exceeds
+        // what is really held.
+        #[cfg(not(feature = "passthrough-alloc"))]
+        if switch::counting_enabled() {
+            thread_slot::on_free(layout.size() as u64);
+        }
+        // SAFETY: forwarded with the caller's guarantees: `ptr` was allocated by this
+        // allocator (hence by `inner`) with `layout`.
+        unsafe { self.inner.dealloc(ptr, layout) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees about `ptr`, `layout` and
+        // `new_size`.
+        let new_ptr = unsafe { self.inner.realloc(ptr, layout, new_size) };
+        #[cfg(not(feature = "passthrough-alloc"))]
+        if !new_ptr.is_null() && switch::counting_enabled() {
+            thread_slot::on_realloc(layout.size() as u64, new_size as u64);
+        }
+        new_ptr
+    }
+}

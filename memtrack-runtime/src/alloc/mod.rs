@@ -1,0 +1,96 @@
+//! The counting global allocator and process heap figures.
+//!
+//! Install [`Allocator`] as the global allocator:
+//!
+//! ```
+//! #[global_allocator]
+//! static ALLOC: memtrack_runtime::alloc::Allocator = memtrack_runtime::alloc::Allocator::system();
+//!
+//! let stats = memtrack_runtime::alloc::heap_stats().expect("installed");
+//! assert!(stats.allocs > 0);
+//! ```
+//!
+//! # What is counted
+//!
+//! Every successful `alloc`, `alloc_zeroed` and `realloc` is one allocation call
+//! (`allocs`). `alloc` and `alloc_zeroed` add the requested size to the allocated
+//! bytes, `dealloc` adds it to the freed bytes. A `realloc` from `old` to `new` bytes
+//! counts as freeing `old` and allocating `new` (one call): the figures are then the
+//! same whether the inner allocator grows in place or moves the block, and the same as
+//! for an allocator that uses the default `realloc` (allocate, copy, free). A
+//! `Vec` grown by doubling to 1 MiB therefore shows about 2 MiB allocated and 1 MiB
+//! freed; its live bytes are exact. Failed allocations are not counted.
+//!
+//! # Per-thread counters
+//!
+//! Each thread claims a slot in a fixed static registry (256 cache-line-padded slots,
+//! claimed with a compare-and-swap on the thread's first allocation) and is the only
+//! writer of the slot's counters: an allocation costs a relaxed load and store per
+//! counter on a cache line no other thread writes, no read-modify-write. Process
+//! totals ([`heap_stats`]) are the sum over the slots plus:
+//!
+//! - a retired total into which a thread's slot is folded when the thread exits (on
+//!   Unix through a POSIX thread-specific key destructor, so no thread-local with a
+//!   destructor is touched from inside the allocator), after which the slot is free for
+//!   another thread; a reader that overlaps a fold retries, so exiting threads never
+//!   make the totals jump;
+//! - a shared total, updated with atomic adds, for threads alive while all slots are
+//!   taken and for whatever a thread allocates after its exit hook ran.
+//!
+//! A thread may free memory another thread allocated, so one thread's live bytes can
+//! be negative; the process `live_bytes` is `allocated - freed`, saturating at zero.
+//!
+//! Inside the allocator nothing locks, allocates or panics, and the only thread-local
+//! is const-initialised, has no destructor and is read with `try_with` (with a
+//! correct shared fallback should it ever be unavailable).
+//!
+//! # Peak
+//!
+//! The exact process live value at every instant would need a shared counter updated
+//! on every allocation, which is what the slots avoid. Each thread instead publishes
+//! its live bytes to a shared estimate in steps of [`PEAK_GRANULARITY`] bytes (when its
+//! live bytes moved by that much since it last published), and the peak is the highest
+//! estimate. The estimate never exceeds the real live bytes, and is below them by less
+//! than `2 * PEAK_GRANULARITY` per thread holding a slot. So [`HeapStats::peak_bytes`]
+//! is a lower bound of the true process peak, at most `2 * PEAK_GRANULARITY` per
+//! counting thread below it (and never below the `live_bytes` of the same reading).
+//!
+//! Per operation, the tracker uses the thread-relative high-water mark instead, which
+//! is exact: a thread raises its mark on every allocation that takes its live bytes
+//! above it.
+//!
+//! # Switching counting off
+//!
+//! The `passthrough-alloc` feature compiles the allocator down to plain forwarding:
+//! [`heap_stats`] returns `None`, nothing is attributed. [`set_counting`] does the same
+//! at run time (one relaxed load per allocation remains).
+//!
+//! # Checking
+//!
+//! The unit tests drive an `Allocator` by hand (it is not the global allocator of the
+//! unit test binary) and exercise every `unsafe` block; the integration tests install
+//! it globally. Miri has not been run on this module: it is not available on the
+//! toolchain this crate is developed with.
+
+mod allocator;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod exit_hook;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod peak;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod registry;
+mod stats;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod switch;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod thread_slot;
+#[cfg(test)]
+mod tests;
+
+pub use allocator::Allocator;
+pub use stats::{
+    HeapStats, PEAK_GRANULARITY, RegistryStats, ThreadStats, heap_stats, is_counting,
+    registry_stats, reset_peak, set_counting, thread_stats,
+};
+#[allow(unused_imports)]
+pub(crate) use thread_slot::{PeakMark, ThreadCounters, peak_begin, peak_end, thread_counters};

@@ -1,0 +1,167 @@
+//! The public figures: process heap totals, the calling thread's counters and the
+//! registry occupancy.
+
+use super::{peak, registry, switch, thread_slot};
+
+/// Process-wide heap figures from the counting allocator.
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: memtrack_runtime::alloc::Allocator = memtrack_runtime::alloc::Allocator::system();
+///
+/// let stats = memtrack_runtime::alloc::heap_stats().expect("installed");
+/// assert_eq!(stats.live_bytes, stats.allocated_bytes - stats.freed_bytes);
+/// assert!(stats.peak_bytes >= stats.live_bytes);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HeapStats {
+    /// Bytes currently allocated and not yet freed (`allocated_bytes - freed_bytes`,
+    /// saturating at zero).
+    pub live_bytes: u64,
+    /// Bytes allocated since the process started.
+    pub allocated_bytes: u64,
+    /// Bytes freed since the process started.
+    pub freed_bytes: u64,
+    /// Number of allocation calls (`alloc`, `alloc_zeroed` and `realloc`) since the
+    /// process started.
+    pub allocs: u64,
+    /// Highest live bytes recorded since start or the last [`reset_peak`], and at
+    /// least `live_bytes`. A lower bound of the true peak, at most
+    /// [`PEAK_GRANULARITY`]` * 2` bytes below it per thread counting in a slot (see
+    /// the [module documentation](super)).
+    pub peak_bytes: u64,
+}
+
+/// Granularity, in bytes, at which a thread's live bytes are published to the process
+/// peak: [`HeapStats::peak_bytes`] can miss up to twice this per thread.
+///
+/// ```
+/// assert_eq!(memtrack_runtime::alloc::PEAK_GRANULARITY, 32 * 1024);
+/// ```
+pub const PEAK_GRANULARITY: u64 = peak::STEP as u64;
+
+/// Heap figures of the whole process, or `None` when the counting allocator is not
+/// the global allocator (or is a pass-through, or counting is switched off).
+///
+/// Reads every slot in use (one cache line per thread); it never allocates.
+///
+/// ```
+/// // Without the counting allocator installed, heap figures are absent (not zero).
+/// assert_eq!(memtrack_runtime::alloc::heap_stats(), None);
+/// ```
+pub fn heap_stats() -> Option<HeapStats> {
+    switch::figures_available().then(raw_heap_stats)
+}
+
+/// [`heap_stats`] whether or not the figures are available.
+pub(super) fn raw_heap_stats() -> HeapStats {
+    let counts = registry::process_counts();
+    let live_bytes = counts.allocated.saturating_sub(counts.freed);
+    HeapStats {
+        live_bytes,
+        allocated_bytes: counts.allocated,
+        freed_bytes: counts.freed,
+        allocs: counts.allocs,
+        peak_bytes: peak::peak().max(live_bytes),
+    }
+}
+
+/// Resets the process peak to the current live bytes.
+///
+/// ```
+/// memtrack_runtime::alloc::reset_peak(); // no effect without the allocator
+/// ```
+pub fn reset_peak() {
+    if switch::counting_enabled() {
+        peak::reset(raw_heap_stats().live_bytes);
+    }
+}
+
+/// Whether the counting allocator is installed and counting.
+///
+/// ```
+/// assert!(!memtrack_runtime::alloc::is_counting());
+/// ```
+pub fn is_counting() -> bool {
+    switch::figures_available()
+}
+
+/// Switches counting on or off for the whole process; the same as
+/// [`Allocator::set_counting`](super::Allocator::set_counting).
+///
+/// ```
+/// memtrack_runtime::alloc::set_counting(true);
+/// ```
+pub fn set_counting(enabled: bool) {
+    switch::set_counting(enabled);
+}
+
+/// The calling thread's own heap counters, since the thread started.
+///
+/// A thread that frees memory other threads allocated can have freed more than it
+/// allocated; these are the raw per-thread counters, the process figures are in
+/// [`HeapStats`].
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: memtrack_runtime::alloc::Allocator = memtrack_runtime::alloc::Allocator::system();
+///
+/// let before = memtrack_runtime::alloc::thread_stats().expect("installed");
+/// let v: Vec<u8> = Vec::with_capacity(1000);
+/// let after = memtrack_runtime::alloc::thread_stats().expect("installed");
+/// assert_eq!(after.allocated_bytes - before.allocated_bytes, 1000);
+/// assert_eq!(after.allocs - before.allocs, 1);
+/// # drop(v);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ThreadStats {
+    /// Bytes this thread allocated.
+    pub allocated_bytes: u64,
+    /// Bytes this thread freed (wherever they were allocated).
+    pub freed_bytes: u64,
+    /// Allocation calls this thread made.
+    pub allocs: u64,
+}
+
+/// The calling thread's counters, `None` when the counting allocator is not counting.
+///
+/// ```
+/// assert_eq!(memtrack_runtime::alloc::thread_stats(), None);
+/// ```
+pub fn thread_stats() -> Option<ThreadStats> {
+    thread_slot::thread_counters().map(|c| ThreadStats {
+        allocated_bytes: c.allocated,
+        freed_bytes: c.freed,
+        allocs: c.allocs,
+    })
+}
+
+/// Occupancy of the per-thread slot registry.
+///
+/// ```
+/// let r = memtrack_runtime::alloc::registry_stats();
+/// assert!(r.slots_in_use <= r.capacity);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistryStats {
+    /// Number of slots: threads alive at once beyond this count through shared atomic
+    /// totals (correct, slower).
+    pub capacity: usize,
+    /// Slots held by live threads right now.
+    pub slots_in_use: usize,
+    /// Threads so far that found every slot taken.
+    pub slotless_threads: u64,
+}
+
+/// Occupancy of the per-thread slot registry.
+///
+/// ```
+/// assert_eq!(memtrack_runtime::alloc::registry_stats().capacity, 256);
+/// ```
+pub fn registry_stats() -> RegistryStats {
+    RegistryStats {
+        capacity: registry::SLOT_COUNT,
+        slots_in_use: registry::slots_in_use(),
+        slotless_threads: registry::slotless_threads(),
+    }
+}

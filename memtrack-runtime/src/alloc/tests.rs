@@ -1,0 +1,270 @@
+//! Unit tests: the allocator is driven by hand (it is not this binary's global
+//! allocator), so every count below comes from the calls the tests make. Tests that
+//! make direct calls hold `SERIAL`, so the exact process deltas are not disturbed.
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::sync::{Arc, Barrier, Mutex, MutexGuard};
+
+use super::registry::SLOT_COUNT;
+use super::stats::raw_heap_stats;
+use super::thread_slot::{ThreadCounters, peak_end, raw_peak_begin, raw_thread_counters};
+use super::{Allocator, PEAK_GRANULARITY, registry_stats};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+static ALLOC: Allocator = Allocator::system();
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn layout(size: usize) -> Layout {
+    Layout::from_size_align(size, 8).expect("valid layout")
+}
+
+fn alloc(size: usize) -> *mut u8 {
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { ALLOC.alloc(layout(size)) };
+    assert!(!ptr.is_null());
+    ptr
+}
+
+fn free(ptr: *mut u8, size: usize) {
+    // SAFETY: `ptr` came from `alloc(size)` (or a realloc to `size`) on `ALLOC`.
+    unsafe { ALLOC.dealloc(ptr, layout(size)) }
+}
+
+fn delta(before: ThreadCounters, after: ThreadCounters) -> (u64, u64, u64) {
+    (
+        after.allocated - before.allocated,
+        after.freed - before.freed,
+        after.allocs - before.allocs,
+    )
+}
+
+#[test]
+fn counting_is_not_reported_when_not_installed() {
+    let _serial = serial();
+    assert_eq!(super::heap_stats(), None);
+    assert_eq!(super::thread_stats(), None);
+    assert!(!super::is_counting());
+    assert_eq!(super::thread_counters(), None);
+    let mark = super::peak_begin();
+    let ptr = alloc(100);
+    assert_eq!(peak_end(mark), 0);
+    free(ptr, 100);
+}
+
+#[test]
+fn alloc_and_dealloc_are_counted_on_the_calling_thread() {
+    let _serial = serial();
+    let before = raw_thread_counters();
+    let ptr = alloc(1000);
+    assert_eq!(delta(before, raw_thread_counters()), (1000, 0, 1));
+    free(ptr, 1000);
+    assert_eq!(delta(before, raw_thread_counters()), (1000, 1000, 1));
+}
+
+#[test]
+fn alloc_zeroed_returns_zeroed_memory_and_is_counted() {
+    let _serial = serial();
+    let before = raw_thread_counters();
+    // SAFETY: non-zero size.
+    let ptr = unsafe { ALLOC.alloc_zeroed(layout(4096)) };
+    assert!(!ptr.is_null());
+    // SAFETY: `ptr` points to 4096 initialised (zeroed) bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, 4096) };
+    assert!(bytes.iter().all(|&b| b == 0));
+    assert_eq!(delta(before, raw_thread_counters()), (4096, 0, 1));
+    free(ptr, 4096);
+    assert_eq!(delta(before, raw_thread_counters()), (4096, 4096, 1));
+}
+
+#[test]
+fn realloc_counts_free_old_and_alloc_new_and_keeps_the_data() {
+    let _serial = serial();
+    let before = raw_thread_counters();
+    let ptr = alloc(64);
+    // SAFETY: `ptr` is valid for 64 bytes.
+    unsafe { std::ptr::write_bytes(ptr, 0xAB, 64) };
+    // SAFETY: `ptr` was allocated by `ALLOC` with `layout(64)`; new size non-zero.
+    let grown = unsafe { ALLOC.realloc(ptr, layout(64), 10_000) };
+    assert!(!grown.is_null());
+    // SAFETY: the first 64 bytes were copied by realloc.
+    assert!(unsafe { std::slice::from_raw_parts(grown, 64) }.iter().all(|&b| b == 0xAB));
+    assert_eq!(delta(before, raw_thread_counters()), (64 + 10_000, 64, 2));
+    // SAFETY: `grown` was allocated by `ALLOC` with `layout(10_000)`.
+    let shrunk = unsafe { ALLOC.realloc(grown, layout(10_000), 16) };
+    assert!(!shrunk.is_null());
+    assert_eq!(
+        delta(before, raw_thread_counters()),
+        (64 + 10_000 + 16, 64 + 10_000, 3)
+    );
+    free(shrunk, 16);
+    let (allocated, freed, allocs) = delta(before, raw_thread_counters());
+    assert_eq!((allocated, allocated - freed, allocs), (10_080, 0, 3));
+}
+
+/// An inner allocator that always fails.
+struct Failing;
+
+// SAFETY: never hands out memory, so there is nothing to misuse.
+unsafe impl GlobalAlloc for Failing {
+    unsafe fn alloc(&self, _layout: Layout) -> *mut u8 {
+        std::ptr::null_mut()
+    }
+    unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+    unsafe fn realloc(&self, _ptr: *mut u8, _layout: Layout, _new_size: usize) -> *mut u8 {
+        std::ptr::null_mut()
+    }
+}
+
+#[test]
+fn failed_allocations_are_not_counted() {
+    let _serial = serial();
+    let failing = Allocator::new(Failing);
+    let before = raw_thread_counters();
+    // SAFETY: non-zero sizes; the failing allocator never returns memory.
+    unsafe {
+        assert!(failing.alloc(layout(10)).is_null());
+        assert!(failing.alloc_zeroed(layout(10)).is_null());
+        let mut dummy = 0u64;
+        let ptr = (&mut dummy as *mut u64).cast::<u8>();
+        assert!(failing.realloc(ptr, layout(8), 100).is_null());
+    }
+    assert_eq!(delta(before, raw_thread_counters()), (0, 0, 0));
+    let _inner: &Failing = failing.inner();
+}
+
+#[test]
+fn memory_freed_on_another_thread_is_counted_there() {
+    let _serial = serial();
+    let before = raw_heap_stats();
+    let ptr = alloc(5000) as usize;
+    let freer = std::thread::spawn(move || {
+        let start = raw_thread_counters();
+        free(ptr as *mut u8, 5000);
+        let end = raw_thread_counters();
+        (delta(start, end), end.allocated as i64 - end.freed as i64)
+    });
+    let (freed_there, live_there) = freer.join().expect("thread ran");
+    assert_eq!(freed_there, (0, 5000, 0));
+    assert_eq!(live_there, -5000);
+    let after = raw_heap_stats();
+    assert_eq!(after.allocated_bytes - before.allocated_bytes, 5000);
+    assert_eq!(after.freed_bytes - before.freed_bytes, 5000);
+    assert_eq!(after.live_bytes, before.live_bytes);
+}
+
+#[test]
+fn an_exited_thread_is_folded_and_its_slot_released() {
+    let _serial = serial();
+    let before = raw_heap_stats();
+    let in_use = registry_stats().slots_in_use;
+    let kept = std::thread::spawn(move || {
+        let kept = alloc(3000);
+        let freed = alloc(700);
+        free(freed, 700);
+        assert_eq!(registry_stats().slots_in_use, in_use + 1);
+        kept as usize
+    })
+    .join()
+    .expect("thread ran");
+    assert_eq!(registry_stats().slots_in_use, in_use);
+    let after = raw_heap_stats();
+    assert_eq!(after.allocated_bytes - before.allocated_bytes, 3700);
+    assert_eq!(after.freed_bytes - before.freed_bytes, 700);
+    assert_eq!(after.allocs - before.allocs, 2);
+    assert_eq!(after.live_bytes - before.live_bytes, 3000);
+    free(kept as *mut u8, 3000);
+    assert_eq!(raw_heap_stats().live_bytes, before.live_bytes);
+}
+
+#[test]
+fn threads_beyond_the_slot_count_use_the_shared_totals() {
+    let _serial = serial();
+    let threads = SLOT_COUNT + 40;
+    let before = raw_heap_stats();
+    let registry_before = registry_stats();
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let barrier = Arc::clone(&barrier);
+            std::thread::Builder::new()
+                .stack_size(64 * 1024)
+                .spawn(move || {
+                    let ptr = alloc(128);
+                    // Every thread holds its slot (or its lack of one) at once.
+                    barrier.wait();
+                    let mine = raw_thread_counters();
+                    free(ptr, 128);
+                    let mine_after = raw_thread_counters();
+                    (mine.allocated, mine_after.freed)
+                })
+                .expect("spawned")
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.join().expect("thread ran"), (128, 128));
+    }
+    let registry_after = registry_stats();
+    let free_slots = (SLOT_COUNT - registry_before.slots_in_use) as u64;
+    assert_eq!(
+        registry_after.slotless_threads - registry_before.slotless_threads,
+        threads as u64 - free_slots
+    );
+    assert_eq!(registry_after.slots_in_use, registry_before.slots_in_use);
+    let after = raw_heap_stats();
+    assert_eq!(after.allocated_bytes - before.allocated_bytes, 128 * threads as u64);
+    assert_eq!(after.freed_bytes - before.freed_bytes, 128 * threads as u64);
+    assert_eq!(after.allocs - before.allocs, threads as u64);
+}
+
+#[test]
+fn the_process_peak_is_a_lower_bound_within_the_documented_granularity() {
+    let _serial = serial();
+    let before = raw_heap_stats();
+    super::peak::reset(before.live_bytes);
+    assert_eq!(raw_heap_stats().peak_bytes, before.live_bytes);
+    let size = 1 << 20;
+    let ptr = alloc(size);
+    free(ptr, size);
+    let after = raw_heap_stats();
+    assert_eq!(after.live_bytes, before.live_bytes);
+    let true_peak = before.live_bytes + size as u64;
+    let lag = 2 * PEAK_GRANULARITY * registry_stats().slots_in_use as u64;
+    assert!(after.peak_bytes <= true_peak, "{after:?}");
+    assert!(after.peak_bytes + lag >= true_peak, "{after:?}");
+}
+
+#[test]
+fn peak_frames_nest() {
+    let _serial = serial();
+    let outer = raw_peak_begin();
+    let a = alloc(10_000);
+    free(a, 10_000);
+    let inner = raw_peak_begin();
+    let b = alloc(4_000);
+    let c = alloc(2_000);
+    free(b, 4_000);
+    free(c, 2_000);
+    assert_eq!(peak_end(inner), 6_000);
+    let d = alloc(500);
+    assert_eq!(peak_end(outer), 10_000);
+    free(d, 500);
+
+    // An inner frame higher than the outer one raises the outer peak.
+    let outer = raw_peak_begin();
+    let kept = alloc(1_000);
+    let inner = raw_peak_begin();
+    let e = alloc(50_000);
+    free(e, 50_000);
+    assert_eq!(peak_end(inner), 50_000);
+    assert_eq!(peak_end(outer), 51_000);
+    free(kept, 1_000);
+
+    // A frame that only frees has a peak of zero.
+    let kept = alloc(300);
+    let frame = raw_peak_begin();
+    free(kept, 300);
+    assert_eq!(peak_end(frame), 0);
+}

@@ -1,0 +1,299 @@
+//! The calling thread's side of the counters: the hot path run on every allocation,
+//! claiming and retiring a slot, and the seam the tracker reads.
+//!
+//! The thread-local below is const-initialised and has no destructor, so accessing it
+//! never allocates, never registers anything and stays valid for the whole life of the
+//! thread, including while other thread-locals are being destroyed.
+
+use std::cell::Cell;
+
+use super::registry::{self, Counts, Slot};
+use super::{exit_hook, peak, switch};
+
+/// Where the calling thread's counts go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Never counted yet: the next allocation claims a slot.
+    Unclaimed,
+    /// Counting into `Local::slot`.
+    Slot,
+    /// No slot (registry full, or the thread is past its exit hook): counting into
+    /// the thread's own cells and the shared totals.
+    Shared,
+}
+
+/// Per-thread state, only ever touched by its own thread.
+struct Local {
+    slot: Cell<Option<&'static Slot>>,
+    mode: Cell<Mode>,
+    /// The thread's counters while in `Mode::Shared` (carried over from the slot when
+    /// the slot is released, so the thread's counters never go back).
+    own: Cell<Counts>,
+    /// Highest live value since the last `peak_begin` (thread-relative, may be < 0).
+    mark: Cell<i64>,
+    /// This thread's share of the process live estimate (see `peak`).
+    reserved: Cell<i64>,
+}
+
+impl Local {
+    const fn new() -> Self {
+        Self {
+            slot: Cell::new(None),
+            mode: Cell::new(Mode::Unclaimed),
+            own: Cell::new(Counts {
+                allocated: 0,
+                freed: 0,
+                allocs: 0,
+            }),
+            mark: Cell::new(0),
+            reserved: Cell::new(0),
+        }
+    }
+
+    /// The thread's counters (slot or own cells).
+    fn counts(&self) -> Counts {
+        match self.slot.get() {
+            Some(slot) => slot.counts(),
+            None => self.own.get(),
+        }
+    }
+
+    /// After a change that may have raised live bytes: raises the mark and moves the
+    /// process estimate when live left the window.
+    #[inline(always)]
+    fn after_change(&self, live: i64) {
+        if live > self.mark.get() {
+            self.mark.set(live);
+        }
+        self.after_decrease(live);
+    }
+
+    /// After a change that can only have lowered live bytes.
+    #[inline(always)]
+    fn after_decrease(&self, live: i64) {
+        if peak::outside(live, self.reserved.get()) {
+            self.recentre(live);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn recentre(&self, live: i64) {
+        let reserved = peak::recentre(live);
+        peak::shift(reserved.wrapping_sub(self.reserved.get()));
+        self.reserved.set(reserved);
+    }
+}
+
+thread_local! {
+    static LOCAL: Local = const { Local::new() };
+}
+
+/// Counts an allocation of `size` bytes made by the calling thread.
+#[inline(always)]
+pub(super) fn on_alloc(size: u64) {
+    let counted = LOCAL.try_with(|local| match local.slot.get() {
+        Some(slot) => local.after_change(slot.on_alloc(size)),
+        None => slow_change(local, size, 0),
+    });
+    if counted.is_err() {
+        count_without_thread(size, 0);
+    }
+}
+
+/// Counts a free of `size` bytes made by the calling thread.
+#[inline(always)]
+pub(super) fn on_free(size: u64) {
+    let counted = LOCAL.try_with(|local| match local.slot.get() {
+        Some(slot) => local.after_decrease(slot.on_free(size)),
+        None => slow_change(local, 0, size),
+    });
+    if counted.is_err() {
+        count_without_thread(0, size);
+    }
+}
+
+/// Counts a reallocation from `old` to `new` bytes made by the calling thread.
+#[inline(always)]
+pub(super) fn on_realloc(old: u64, new: u64) {
+    let counted = LOCAL.try_with(|local| match local.slot.get() {
+        Some(slot) => local.after_change(slot.on_realloc(old, new)),
+        None => slow_change(local, new, old),
+    });
+    if counted.is_err() {
+        count_without_thread(new, old);
+    }
+}
+
+/// A change on a thread without a slot: claims one first if the thread never had
+/// one, otherwise counts through the shared totals.
+#[cold]
+#[inline(never)]
+fn slow_change(local: &Local, allocated: u64, freed: u64) {
+    if local.mode.get() == Mode::Unclaimed {
+        claim(local);
+        if let Some(slot) = local.slot.get() {
+            let live = match (allocated, freed) {
+                (size, 0) => slot.on_alloc(size),
+                (0, size) => slot.on_free(size),
+                (new, old) => slot.on_realloc(old, new),
+            };
+            local.after_change(live);
+            return;
+        }
+    }
+    let change = Counts {
+        allocated,
+        freed,
+        allocs: u64::from(allocated != 0),
+    };
+    let own = local.own.get();
+    let own = Counts {
+        allocated: own.allocated.wrapping_add(change.allocated),
+        freed: own.freed.wrapping_add(change.freed),
+        allocs: own.allocs.wrapping_add(change.allocs),
+    };
+    local.own.set(own);
+    let live = own.live();
+    if live > local.mark.get() {
+        local.mark.set(live);
+    }
+    count_shared(change);
+}
+
+/// Counts a change when the thread-local is unavailable (never on platforms with
+/// native thread-locals; kept as a correct fallback).
+#[cold]
+#[inline(never)]
+fn count_without_thread(allocated: u64, freed: u64) {
+    count_shared(Counts {
+        allocated,
+        freed,
+        allocs: u64::from(allocated != 0),
+    });
+}
+
+/// Adds a change to the shared totals and, exactly, to the process live estimate.
+fn count_shared(change: Counts) {
+    registry::add_shared(change);
+    peak::shift(change.live());
+}
+
+/// First count on this thread: claim a slot and arrange its release at thread exit.
+fn claim(local: &Local) {
+    switch::mark_installed();
+    let Some(slot) = registry::claim() else {
+        local.mode.set(Mode::Shared);
+        return;
+    };
+    local.slot.set(Some(slot));
+    local.mode.set(Mode::Slot);
+    if !exit_hook::register(slot) {
+        // Without an exit hook the slot could never be reused: give it back now.
+        retire(local);
+    }
+}
+
+/// Releases the thread's slot (folding its counters into the retired total) and
+/// switches the thread to the shared totals for whatever it still allocates.
+fn retire(local: &Local) {
+    let Some(slot) = local.slot.take() else {
+        local.mode.set(Mode::Shared);
+        return;
+    };
+    let counts = registry::release(slot);
+    local.own.set(counts);
+    local.mode.set(Mode::Shared);
+    // From now on this thread's bytes count exactly in the estimate: add what its
+    // reservation left out.
+    peak::shift(counts.live().wrapping_sub(local.reserved.get()));
+    local.reserved.set(counts.live());
+}
+
+/// Thread exit: release `slot`, held by the calling thread.
+pub(super) fn retire_current(slot: &'static Slot) {
+    let retired = LOCAL.try_with(|local| match local.slot.get() {
+        Some(own) if std::ptr::eq(own, slot) => retire(local),
+        _ => {}
+    });
+    if retired.is_err() {
+        registry::release(slot);
+    }
+}
+
+/// The current thread's own counters (single-writer, monotonically increasing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct ThreadCounters {
+    pub(crate) allocated: u64,
+    pub(crate) freed: u64,
+    pub(crate) allocs: u64,
+}
+
+/// The calling thread's counters whether or not the public figures are available.
+pub(super) fn raw_thread_counters() -> ThreadCounters {
+    let counts = LOCAL.try_with(Local::counts).unwrap_or_default();
+    ThreadCounters {
+        allocated: counts.allocated,
+        freed: counts.freed,
+        allocs: counts.allocs,
+    }
+}
+
+/// The current thread's counters, `None` when the allocator is not counting.
+#[inline]
+pub(crate) fn thread_counters() -> Option<ThreadCounters> {
+    switch::figures_available().then(raw_thread_counters)
+}
+
+/// Saved state of the thread's live high-water mark, returned by [`peak_begin`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PeakMark {
+    pub(crate) saved_mark: i64,
+    pub(crate) live_at_begin: i64,
+}
+
+/// The mark handed out when nothing is measured: [`peak_end`] then reports 0 and
+/// leaves the thread's mark as it is.
+const UNMEASURED: PeakMark = PeakMark {
+    saved_mark: i64::MIN,
+    live_at_begin: i64::MAX,
+};
+
+/// Starts measuring the thread's live peak for a frame: remembers the old mark and
+/// sets the mark to the thread's current live bytes.
+#[inline]
+pub(crate) fn peak_begin() -> PeakMark {
+    if !switch::figures_available() {
+        return UNMEASURED;
+    }
+    raw_peak_begin()
+}
+
+/// [`peak_begin`] whether or not the public figures are available.
+pub(super) fn raw_peak_begin() -> PeakMark {
+    LOCAL
+        .try_with(|local| {
+            let live = local.counts().live();
+            let mark = PeakMark {
+                saved_mark: local.mark.get(),
+                live_at_begin: live,
+            };
+            local.mark.set(live);
+            mark
+        })
+        .unwrap_or(UNMEASURED)
+}
+
+/// Ends a frame started by [`peak_begin`]: returns how far the thread's live bytes
+/// rose above their value at `peak_begin` during the frame, and restores the outer
+/// mark (as the max of both, so an enclosing frame still sees this frame's peak).
+#[inline]
+pub(crate) fn peak_end(mark: PeakMark) -> u64 {
+    LOCAL
+        .try_with(|local| {
+            let high = local.mark.get();
+            local.mark.set(high.max(mark.saved_mark));
+            high.saturating_sub(mark.live_at_begin).max(0) as u64
+        })
+        .unwrap_or(0)
+}

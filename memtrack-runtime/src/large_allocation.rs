@@ -1,0 +1,56 @@
+//! Warnings before large buffers are created (the original's `logLargeAllocation`).
+
+use std::borrow::Cow;
+
+use crate::alloc;
+use crate::attribution;
+use crate::config;
+use crate::events::{self, LargeAllocationEvent};
+use crate::metadata::{Metadata, ToValue, Value};
+use crate::process;
+
+/// Logs `large_allocation` (level warn) when `estimated_bytes` reaches
+/// [`large_allocation_bytes`](crate::Config::large_allocation_bytes) (500,000 by
+/// default); below that it does nothing. Called inside an operation, the event names
+/// it (`op_id`, `op_name`). `large_alloc!` is the macro form.
+///
+/// ```
+/// let html = "x".repeat(600_000);
+/// memtrack::large_allocation("html-buffer", html.len() as u64, &[("source", &"smry-fast")]);
+/// ```
+pub fn large_allocation(context: &str, estimated_bytes: u64, fields: &[(&str, &dyn ToValue)]) {
+    log(
+        context,
+        estimated_bytes,
+        fields
+            .iter()
+            .map(|(k, v)| (Cow::Owned((*k).to_owned()), v.to_value())),
+    );
+}
+
+pub(crate) fn log(
+    context: &str,
+    estimated_bytes: u64,
+    fields: impl Iterator<Item = (Cow<'static, str>, Value)>,
+) {
+    let config = config::get();
+    if estimated_bytes < config.large_allocation_bytes() {
+        return;
+    }
+    attribution::untracked(|| {
+        let mut metadata = Metadata::new();
+        for (k, v) in fields {
+            metadata.insert(k, v, config.max_metadata_keys());
+        }
+        let op = attribution::with_current(|op, _| (op.name().to_owned(), op.number()));
+        let context = Value::text(context).to_string();
+        events::large_allocation(&LargeAllocationEvent {
+            context: &context,
+            estimated_bytes,
+            op: op.as_ref().map(|(name, n)| (name.as_str(), *n)),
+            rss: process::rss_bytes(),
+            heap: alloc::heap_stats().map(|h| h.live_bytes),
+            fields: &metadata,
+        });
+    });
+}

@@ -1,0 +1,47 @@
+//! Runtime of [memtrack](https://docs.rs/memtrack): everything that runs.
+//!
+//! Users depend on the `memtrack` facade crate, which re-exports this crate and the
+//! macros. The modules, one concept each:
+//!
+//! - [`config`]: thresholds (the original system's defaults), a builder, `from_env()`.
+//! - [`metadata`]: metadata values and the central truncation rules.
+//! - [`tracker`]: start / checkpoint / add metadata / end, active operation count.
+//! - [`sites`]: per-operation-name totals (what the monitor ranks).
+//! - `attribution`: the per-call / per-poll frame that charges heap memory to the
+//!   operation that allocated it.
+//! - [`future`]: the `.track("name")` adapter for futures the attribute cannot wrap.
+//! - [`alloc`]: the counting global allocator and process heap figures.
+//! - [`process`]: resident set size and other process figures.
+//! - [`monitor`], [`reclaim`], [`caches`], [`fetch`], [`health`]: the operational half.
+//! - [`logging`]: flat JSON logs that the original's `jq` workflow reads unchanged.
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod alloc;
+mod attribution;
+pub mod caches;
+pub mod config;
+mod events;
+pub mod fetch;
+pub mod future;
+pub mod health;
+mod large_allocation;
+pub mod logging;
+pub mod metadata;
+pub mod monitor;
+pub mod process;
+pub mod reclaim;
+pub mod sites;
+pub mod tracker;
+mod units;
+
+/// The `tracing` target of every event memtrack emits.
+pub const TARGET: &str = "memtrack";
+
+pub use config::Config;
+pub use large_allocation::large_allocation;
+pub use metadata::{ToValue, Value};
+pub use tracker::{EndedBy, Outcome, Tracker, active_operations, start};
+
+#[doc(hidden)]
+pub mod __private;

@@ -1,0 +1,159 @@
+//! Writing `Display`/`Debug` output with a hard bound on its size.
+
+use std::fmt::{self, Write as _};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Appended to text that was cut.
+pub(crate) const ELLIPSIS: char = '…';
+
+/// A `fmt::Write` that keeps at most `max_chars` characters and then refuses more,
+/// which stops a well-behaved `Display` at once and a badly behaved one at its next
+/// write.
+struct BoundedWriter {
+    buf: String,
+    remaining: usize,
+    cut: bool,
+}
+
+impl BoundedWriter {
+    fn new(max_chars: usize) -> Self {
+        Self {
+            buf: String::with_capacity(max_chars.min(128)),
+            remaining: max_chars,
+            cut: false,
+        }
+    }
+}
+
+impl fmt::Write for BoundedWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.cut {
+            return Err(fmt::Error);
+        }
+        for (taken, (i, _)) in s.char_indices().enumerate() {
+            if taken == self.remaining {
+                self.buf.push_str(&s[..i]);
+                self.remaining = 0;
+                self.cut = true;
+                return Err(fmt::Error);
+            }
+        }
+        self.remaining -= s.chars().count();
+        self.buf.push_str(s);
+        Ok(())
+    }
+}
+
+fn write_bounded(max_chars: usize, write: impl FnOnce(&mut BoundedWriter) -> fmt::Result) -> String {
+    let mut w = BoundedWriter::new(max_chars);
+    // A `Display` that panics must not take the host down: its partial output is
+    // kept and the panic is reported in the text instead.
+    let panicked = catch_unwind(AssertUnwindSafe(|| {
+        let _ = write(&mut w);
+    }))
+    .is_err();
+    let mut text = w.buf;
+    if w.cut {
+        text.push(ELLIPSIS);
+    }
+    if panicked {
+        text.push_str("<formatting panicked>");
+    }
+    text
+}
+
+/// `value`'s `Display` text, at most `max_chars` characters (then `…`). Never panics,
+/// never allocates more than the bound, whatever `value` does.
+///
+/// ```
+/// let text = memtrack::metadata::display_bounded(&"x".repeat(1_000_000), 5);
+/// assert_eq!(text, "xxxxx…");
+/// ```
+pub fn display_bounded<T: fmt::Display + ?Sized>(value: &T, max_chars: usize) -> String {
+    write_bounded(max_chars, |w| write!(w, "{value}"))
+}
+
+/// `value`'s `Debug` text, bounded like [`display_bounded`].
+///
+/// ```
+/// assert_eq!(memtrack::metadata::debug_bounded(&Some("abc"), 8), "Some(\"a…");
+/// ```
+pub fn debug_bounded<T: fmt::Debug + ?Sized>(value: &T, max_chars: usize) -> String {
+    write_bounded(max_chars, |w| write!(w, "{value:?}"))
+}
+
+/// Cuts `text` to `max_chars` characters on a character boundary, marking the cut.
+pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_owned(),
+        Some((i, _)) => {
+            let mut s = String::with_capacity(i + ELLIPSIS.len_utf8());
+            s.push_str(&text[..i]);
+            s.push(ELLIPSIS);
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Failing;
+    impl fmt::Display for Failing {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("partial")?;
+            Err(fmt::Error)
+        }
+    }
+
+    struct Panicking;
+    impl fmt::Display for Panicking {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("before ")?;
+            panic!("display exploded")
+        }
+    }
+
+    /// Ignores write errors and keeps writing: must still stay bounded.
+    struct Endless;
+    impl fmt::Display for Endless {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            for _ in 0..1_000_000 {
+                let _ = f.write_str("0123456789");
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn cuts_on_char_boundaries() {
+        assert_eq!(truncate("héllo wörld", 4), "héll…");
+        assert_eq!(truncate("日本語テキスト", 3), "日本語…");
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("exact", 5), "exact");
+        assert_eq!(display_bounded("🦀🦀🦀", 2), "🦀🦀…");
+    }
+
+    #[test]
+    fn failing_display_keeps_partial_text() {
+        assert_eq!(display_bounded(&Failing, 100), "partial");
+    }
+
+    #[test]
+    fn panicking_display_does_not_panic() {
+        assert_eq!(display_bounded(&Panicking, 100), "before <formatting panicked>");
+    }
+
+    #[test]
+    fn endless_display_is_bounded() {
+        let text = display_bounded(&Endless, 25);
+        assert_eq!(text, "0123456789012345678901234…");
+    }
+
+    #[test]
+    fn zero_bound_keeps_only_the_mark() {
+        assert_eq!(display_bounded("abc", 0), "…");
+        assert_eq!(display_bounded("", 0), "");
+    }
+}

@@ -1,0 +1,236 @@
+//! Per-operation-name totals.
+//!
+//! Every operation name has one [`Site`]: a static placed by `#[memtrack]` in the
+//! function it annotates, or one interned for a name passed to [`start`](crate::start).
+//! Sites count operations started and ended and the heap bytes charged to them (per
+//! call or poll, so an operation still running is already charged), which is how the
+//! monitor names the operations that used the most memory in each interval.
+
+use std::collections::HashMap;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+/// Most distinct names interned for [`start`](crate::start); operations with further
+/// new names are counted under [`OVERFLOW_NAME`] (their events keep their own name).
+pub const MAX_INTERNED_NAMES: usize = 4096;
+
+/// The site that collects names beyond [`MAX_INTERNED_NAMES`].
+pub const OVERFLOW_NAME: &str = "other";
+
+/// Totals of one operation name, kept for the life of the process.
+///
+/// ```
+/// static SITE: memtrack::sites::Site = memtrack::sites::Site::new("doc-site");
+/// let op = memtrack::Tracker::at_site(&SITE);
+/// op.end();
+/// let totals = SITE.totals();
+/// assert_eq!((totals.started, totals.ended, totals.active), (1, 1, 0));
+/// ```
+#[repr(align(128))]
+#[derive(Debug)]
+pub struct Site {
+    name: &'static str,
+    registered: AtomicBool,
+    next: AtomicPtr<Site>,
+    started: AtomicU64,
+    ended: AtomicU64,
+    failed: AtomicU64,
+    alloc_bytes: AtomicU64,
+    freed_bytes: AtomicU64,
+    rss_growth_bytes: AtomicU64,
+}
+
+/// A copy of a [`Site`]'s counters at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SiteTotals {
+    /// The operation name.
+    pub name: &'static str,
+    /// Operations started.
+    pub started: u64,
+    /// Operations ended (on any path).
+    pub ended: u64,
+    /// Operations started and not yet ended.
+    pub active: u64,
+    /// Operations that ended with an error, a panic, cancellation or a drop.
+    pub failed: u64,
+    /// Heap bytes allocated while these operations ran (counting allocator only).
+    pub alloc_bytes: u64,
+    /// Heap bytes freed while these operations ran (counting allocator only).
+    pub freed_bytes: u64,
+    /// Sum of the RSS growth of these operations (only those whose RSS grew).
+    pub rss_growth_bytes: u64,
+}
+
+static HEAD: AtomicPtr<Site> = AtomicPtr::new(ptr::null_mut());
+
+impl Site {
+    /// A site for `name`, for use in a `static`.
+    #[must_use]
+    pub const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            registered: AtomicBool::new(false),
+            next: AtomicPtr::new(ptr::null_mut()),
+            started: AtomicU64::new(0),
+            ended: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            alloc_bytes: AtomicU64::new(0),
+            freed_bytes: AtomicU64::new(0),
+            rss_growth_bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// The operation name.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A copy of the counters.
+    #[must_use]
+    pub fn totals(&self) -> SiteTotals {
+        let ended = self.ended.load(Ordering::Acquire);
+        let started = self.started.load(Ordering::Acquire);
+        SiteTotals {
+            name: self.name,
+            started,
+            ended,
+            active: started.saturating_sub(ended),
+            failed: self.failed.load(Ordering::Relaxed),
+            alloc_bytes: self.alloc_bytes.load(Ordering::Relaxed),
+            freed_bytes: self.freed_bytes.load(Ordering::Relaxed),
+            rss_growth_bytes: self.rss_growth_bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn on_start(&'static self) {
+        if !self.registered.load(Ordering::Acquire) {
+            self.register();
+        }
+        self.started.fetch_add(1, Ordering::Release);
+    }
+
+    pub(crate) fn on_end(&self, failed: bool, rss_growth: u64) {
+        if failed {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        if rss_growth > 0 {
+            self.rss_growth_bytes.fetch_add(rss_growth, Ordering::Relaxed);
+        }
+        self.ended.fetch_add(1, Ordering::Release);
+    }
+
+    pub(crate) fn charge(&self, allocated: u64, freed: u64) {
+        if allocated > 0 {
+            self.alloc_bytes.fetch_add(allocated, Ordering::Relaxed);
+        }
+        if freed > 0 {
+            self.freed_bytes.fetch_add(freed, Ordering::Relaxed);
+        }
+    }
+
+    #[cold]
+    fn register(&'static self) {
+        if self.registered.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me = ptr::from_ref(self).cast_mut();
+        let mut head = HEAD.load(Ordering::Acquire);
+        loop {
+            self.next.store(head, Ordering::Relaxed);
+            match HEAD.compare_exchange_weak(head, me, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(now) => head = now,
+            }
+        }
+    }
+}
+
+/// Every site that has started at least one operation, newest first.
+///
+/// ```
+/// let op = memtrack::start("listed-op");
+/// op.end();
+/// assert!(memtrack::sites::all().any(|s| s.name() == "listed-op"));
+/// ```
+pub fn all() -> impl Iterator<Item = &'static Site> {
+    let mut next = HEAD.load(Ordering::Acquire);
+    std::iter::from_fn(move || {
+        // SAFETY: only `&'static Site`s are ever linked into the list (`register`
+        // takes `&'static self`), and a linked site is never unlinked, so every
+        // non-null pointer in the chain is valid for 'static.
+        let site: &'static Site = unsafe { next.as_ref()? };
+        next = site.next.load(Ordering::Acquire);
+        Some(site)
+    })
+}
+
+/// Totals of every site, newest first.
+#[must_use]
+pub fn totals() -> Vec<SiteTotals> {
+    all().map(Site::totals).collect()
+}
+
+/// Operations started and not yet ended, over all sites.
+///
+/// ```
+/// let before = memtrack::active_operations();
+/// let op = memtrack::start("counted-op");
+/// assert!(memtrack::active_operations() >= 1);
+/// drop(op);
+/// # let _ = before;
+/// ```
+#[must_use]
+pub fn active_operations() -> u64 {
+    all().map(|s| s.totals().active).sum()
+}
+
+/// The site for a name known only at run time (interned once, kept for the process).
+pub(crate) fn intern(name: &str) -> &'static Site {
+    static INTERNED: Mutex<Option<HashMap<Box<str>, &'static Site>>> = Mutex::new(None);
+    static OVERFLOW: Site = Site::new(OVERFLOW_NAME);
+
+    let mut guard = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
+    let map = guard.get_or_insert_with(HashMap::new);
+    if let Some(site) = map.get(name) {
+        return site;
+    }
+    if map.len() >= MAX_INTERNED_NAMES {
+        return &OVERFLOW;
+    }
+    let name: &'static str = Box::leak(Box::from(name));
+    let site: &'static Site = Box::leak(Box::new(Site::new(name)));
+    map.insert(Box::from(name), site);
+    site
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_returns_one_site_per_name() {
+        let a = intern("sites-test-a");
+        let b = intern("sites-test-a");
+        assert!(ptr::eq(a, b));
+        assert_eq!(a.name(), "sites-test-a");
+        assert!(!ptr::eq(a, intern("sites-test-b")));
+    }
+
+    #[test]
+    fn registration_links_each_site_once() {
+        static SITE: Site = Site::new("sites-test-register");
+        SITE.on_start();
+        SITE.on_start();
+        SITE.charge(10, 4);
+        SITE.on_end(true, 7);
+        let listed = all().filter(|s| s.name() == "sites-test-register").count();
+        assert_eq!(listed, 1);
+        let t = SITE.totals();
+        assert_eq!(
+            (t.started, t.ended, t.active, t.failed, t.alloc_bytes, t.freed_bytes, t.rss_growth_bytes),
+            (2, 1, 1, 1, 10, 4, 7)
+        );
+    }
+}

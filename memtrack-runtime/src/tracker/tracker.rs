@@ -1,0 +1,193 @@
+//! The operation handle.
+
+use std::borrow::Cow;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use super::charge::Charge;
+use super::ids;
+use crate::alloc::{self, ThreadCounters};
+use crate::attribution::Charged;
+use crate::config;
+use crate::metadata::{Metadata, ToValue, Value};
+use crate::process;
+use crate::sites::{self, Site};
+
+/// How a tracker came to be, which decides what dropping it unended means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Started with [`start`]: dropping it unended is `dropped`.
+    Explicit,
+    /// A sync `#[memtrack]` fn: dropping it unended can only be a panic.
+    Sync,
+    /// An `async` `#[memtrack]` fn or a tracked future: dropping it unended after it
+    /// started is `cancelled`.
+    Async,
+}
+
+/// One tracked operation. See the [module docs](crate::tracker).
+///
+/// `Tracker` is `Send + Sync`: metadata may be added and the operation ended from any
+/// thread; the first `end*` call wins.
+///
+/// ```
+/// let op = memtrack::start("article-fetch-smry-fast");
+/// op.add_metadata("url_host", "example.com");
+/// let html = op.in_scope(|| "<html>".repeat(1000));
+/// op.checkpoint("response-received");
+/// op.add_metadata("html_bytes", html.len());
+/// op.end();
+/// ```
+#[derive(Debug)]
+pub struct Tracker {
+    pub(super) site: &'static Site,
+    /// The name, when it is not the site's (names past the interning limit).
+    pub(super) own_name: Option<Box<str>>,
+    pub(super) id: u64,
+    pub(super) kind: Kind,
+    pub(super) started: Instant,
+    pub(super) rss_start: Option<u64>,
+    pub(super) heap_start: Option<u64>,
+    pub(super) ended: AtomicBool,
+    pub(super) charge: Charge,
+    pub(super) metadata: Mutex<Metadata>,
+}
+
+/// Starts tracking an operation: the counterpart of `startMemoryTrack`.
+///
+/// `name` is the operation's name (`op_name`); its id (`op_id`) is
+/// `<name>-<number>`. Prefer `#[memtrack("name")]` on a function where you can: it
+/// also charges the function's heap allocations to the operation and ends it on every
+/// path.
+///
+/// ```
+/// let op = memtrack::start("diffbot-api-call");
+/// op.add_metadata("extraction", "article");
+/// op.end();
+/// ```
+#[must_use = "an operation ends when its tracker is dropped"]
+pub fn start(name: impl Into<Cow<'static, str>>) -> Tracker {
+    let name = name.into();
+    let site = sites::intern(&name);
+    let own_name = (site.name() != name).then(|| Box::from(&*name));
+    Tracker::begin(site, own_name, Kind::Explicit)
+}
+
+impl Tracker {
+    /// Starts an operation counted under a static [`Site`] (what `#[memtrack]` uses;
+    /// cheaper than [`start`], which looks the name up).
+    ///
+    /// ```
+    /// static SITE: memtrack::sites::Site = memtrack::sites::Site::new("render");
+    /// let op = memtrack::Tracker::at_site(&SITE);
+    /// op.end();
+    /// ```
+    #[must_use = "an operation ends when its tracker is dropped"]
+    pub fn at_site(site: &'static Site) -> Tracker {
+        Tracker::begin(site, None, Kind::Explicit)
+    }
+
+    pub(crate) fn begin(site: &'static Site, own_name: Option<Box<str>>, kind: Kind) -> Tracker {
+        site.on_start();
+        let sample = config::get().sample_rss();
+        let (rss_start, heap_start) = if sample {
+            (process::rss_bytes(), alloc::heap_stats().map(|h| h.live_bytes))
+        } else {
+            (None, None)
+        };
+        Tracker {
+            site,
+            own_name,
+            id: ids::next(),
+            kind,
+            started: Instant::now(),
+            rss_start,
+            heap_start,
+            ended: AtomicBool::new(false),
+            charge: Charge::default(),
+            metadata: Mutex::new(Metadata::new()),
+        }
+    }
+
+    /// The operation's name (`op_name`).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.own_name.as_deref().unwrap_or(self.site.name())
+    }
+
+    /// The operation's id (`op_id`): `<name>-<number>`.
+    ///
+    /// ```
+    /// let op = memtrack::start("op-id-doc");
+    /// assert!(op.id().starts_with("op-id-doc-"));
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> String {
+        format!("{}-{}", self.name(), self.id)
+    }
+
+    /// The operation's number, the last part of its id.
+    pub(crate) fn number(&self) -> u64 {
+        self.id
+    }
+
+    /// Adds metadata to the operation (a shallow merge: an existing key is replaced).
+    /// Strings are truncated and the number of keys is bounded by the current
+    /// [`Config`](crate::Config). Does nothing after the operation ended.
+    ///
+    /// ```
+    /// let op = memtrack::start("ad-context-request");
+    /// op.add_metadata("session_id", "a-very-long-session-id");
+    /// op.add_metadata("ad_count", 3_u32);
+    /// op.end();
+    /// ```
+    pub fn add_metadata(&self, key: impl Into<Cow<'static, str>>, value: impl ToValue) {
+        self.add_value(key.into(), value.to_value());
+    }
+
+    pub(crate) fn add_value(&self, key: Cow<'static, str>, value: Value) {
+        if self.is_ended() {
+            return;
+        }
+        let max_keys = config::get().max_metadata_keys();
+        let value = match value {
+            Value::Str(s) => Value::text(&s),
+            other => other,
+        };
+        self.metadata
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, value, max_keys);
+    }
+
+    /// Whether the operation has ended.
+    #[must_use]
+    pub fn is_ended(&self) -> bool {
+        self.ended.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// How long the operation has run so far.
+    #[must_use]
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    /// What the operation has been charged, with an open frame's movement.
+    pub(crate) fn charged_with(&self, open: Option<ThreadCounters>) -> Option<Charged> {
+        self.charge.snapshot(open)
+    }
+
+    /// Charges one closed frame.
+    pub(crate) fn charge(&self, moved: ThreadCounters, rise: u64) {
+        self.charge.add(moved, rise);
+        self.site.charge(moved.allocated, moved.freed);
+    }
+
+    pub(crate) fn metadata_snapshot(&self) -> Metadata {
+        self.metadata
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
