@@ -38,7 +38,9 @@ mod units;
 /// The `tracing` target of every event memtrack emits.
 pub const TARGET: &str = "memtrack";
 
+pub use alloc::Allocator;
 pub use config::Config;
+pub use fetch::track_fetch_response;
 pub use large_allocation::large_allocation;
 pub use metadata::{ToValue, Value};
 pub use tracker::{EndedBy, Outcome, Tracker, active_operations, start};
