@@ -53,13 +53,19 @@ struct ArticleQuery {
     source: Option<String>,
 }
 
-async fn article(Extract(app): Extract<App>, headers: HeaderMap, Query(q): Query<ArticleQuery>) -> Response {
+async fn article(
+    Extract(app): Extract<App>,
+    headers: HeaderMap,
+    Query(q): Query<ArticleQuery>,
+) -> Response {
     app.note_client(&headers);
     let result = match q.source.as_deref().unwrap_or("smry-fast") {
         "smry-fast" => operations::fetch_smry_fast(&app, &q.url).await,
         "smry-slow" => operations::fetch_smry_slow(&app, &q.url).await,
         "wayback" => operations::fetch_wayback(&app, &q.url).await,
-        other => return (StatusCode::BAD_REQUEST, format!("unknown source {other:?}")).into_response(),
+        other => {
+            return (StatusCode::BAD_REQUEST, format!("unknown source {other:?}")).into_response();
+        }
     };
     match result {
         Ok(text_bytes) => Json(json!({ "text_bytes": text_bytes })).into_response(),
@@ -72,7 +78,11 @@ struct DiffbotQuery {
     url: String,
 }
 
-async fn diffbot(Extract(app): Extract<App>, headers: HeaderMap, Query(q): Query<DiffbotQuery>) -> Response {
+async fn diffbot(
+    Extract(app): Extract<App>,
+    headers: HeaderMap,
+    Query(q): Query<DiffbotQuery>,
+) -> Response {
     app.note_client(&headers);
     match operations::diffbot_api_call(&app, &q.url).await {
         Ok(bytes) => Json(json!({ "html_bytes": bytes })).into_response(),
@@ -86,7 +96,11 @@ struct AdsQuery {
     len: Option<usize>,
 }
 
-async fn ads(Extract(app): Extract<App>, headers: HeaderMap, Query(q): Query<AdsQuery>) -> Response {
+async fn ads(
+    Extract(app): Extract<App>,
+    headers: HeaderMap,
+    Query(q): Query<AdsQuery>,
+) -> Response {
     app.note_client(&headers);
     let len = q.len.unwrap_or(4096).min(64 << 20);
     match operations::ad_context_request(&app, &q.session, len).await {
@@ -122,7 +136,9 @@ pub fn router(app: App) -> Router {
 
 /// Starts everything, then runs the scenario or serves until Ctrl-C.
 pub async fn run(args: Args, config: memtrack::Config) -> Result<(), String> {
-    let upstream = upstream::start().await.map_err(|e| format!("upstream: {e}"))?;
+    let upstream = upstream::start()
+        .await
+        .map_err(|e| format!("upstream: {e}"))?;
     let app = Arc::new(Shared {
         http: Http::new(),
         store: Store::new(),

@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-pub const USAGE: &str =
-    "usage: service [--scenario [--hold]] [--port N] [--log PATH]";
+pub const USAGE: &str = "usage: service [--scenario [--hold]] [--port N] [--log PATH]";
 
 #[derive(Debug, Clone)]
 pub struct Args {
@@ -28,9 +27,9 @@ impl Args {
                 "--hold" => parsed.hold = true,
                 "--port" => {
                     let value = args.next().ok_or("--port needs a number")?;
-                    parsed.port = value
-                        .parse()
-                        .map_err(|_| format!("--port {value:?}: expected a port number (0-65535)"))?;
+                    parsed.port = value.parse().map_err(|_| {
+                        format!("--port {value:?}: expected a port number (0-65535)")
+                    })?;
                     port_given = true;
                 }
                 "--log" => parsed.log = PathBuf::from(args.next().ok_or("--log needs a path")?),

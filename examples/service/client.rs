@@ -40,7 +40,11 @@ impl Http {
             request = request.header("x-client-ip", ip);
         }
         let request = request.body(Empty::new()).map_err(|e| e.to_string())?;
-        let response = self.client.request(request).await.map_err(|e| format!("request failed: {e}"))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| format!("request failed: {e}"))?;
         let status = response.status().as_u16();
         let body = response
             .into_body()

@@ -38,7 +38,13 @@ async fn fetch_article(state: &State, url: &str, source: &'static str) -> Result
     let started = Instant::now();
     let fetched = state.http.get(&state.origin(url)).await?;
     memtrack::checkpoint!("response-received", status = fetched.status);
-    memtrack::track_fetch_response(url, source, fetched.status, fetched.body.len() as u64, started);
+    memtrack::track_fetch_response(
+        url,
+        source,
+        fetched.status,
+        fetched.body.len() as u64,
+        started,
+    );
     if fetched.status != 200 {
         return Err(format!("origin answered HTTP {}", fetched.status));
     }
@@ -72,7 +78,13 @@ pub async fn diffbot_api_call(state: &State, url: &str) -> Result<usize, String>
     let started = Instant::now();
     let api = format!("http://{}/v3/analyze?url={}", state.upstream, host(url));
     let fetched = state.http.get(&api).await?;
-    memtrack::track_fetch_response(&api, "diffbot", fetched.status, fetched.body.len() as u64, started);
+    memtrack::track_fetch_response(
+        &api,
+        "diffbot",
+        fetched.status,
+        fetched.body.len() as u64,
+        started,
+    );
     let body = String::from_utf8_lossy(&fetched.body);
     let nodes: Vec<String> = (0..40).map(|_| body.to_string()).collect();
     let dom_bytes: usize = nodes.iter().map(String::len).sum();
@@ -83,7 +95,11 @@ pub async fn diffbot_api_call(state: &State, url: &str) -> Result<usize, String>
 
 /// Builds the ad context of a session and keeps it per session, forever: the leak.
 #[memtrack("ad-context-request", session_id = session)]
-pub async fn ad_context_request(state: &State, session: &str, content_length: usize) -> Result<usize, String> {
+pub async fn ad_context_request(
+    state: &State,
+    session: &str,
+    content_length: usize,
+) -> Result<usize, String> {
     let context = vec![7_u8; content_length];
     memtrack::record!(content_length = content_length, ad_count = 3_u32);
     state.store.keep_ad_context(context);

@@ -41,10 +41,18 @@ pub async fn run(base: SocketAddr, hold: bool) -> Result<(), String> {
     // Phase 1: eight articles, two of them large.
     let mut phase1 = Vec::new();
     for i in 0..8 {
-        let slug = if i < 2 { format!("large-{i}") } else { format!("small-{i}") };
-        let path = format!("/article?source=smry-fast&url=https://news.example.com/articles/{slug}?ref=home");
+        let slug = if i < 2 {
+            format!("large-{i}")
+        } else {
+            format!("small-{i}")
+        };
+        let path = format!(
+            "/article?source=smry-fast&url=https://news.example.com/articles/{slug}?ref=home"
+        );
         let http = http.clone();
-        phase1.push(tokio::spawn(async move { get(&http, base, &path, i).await }));
+        phase1.push(tokio::spawn(
+            async move { get(&http, base, &path, i).await },
+        ));
     }
     for task in phase1 {
         let _ = task.await;
@@ -60,7 +68,9 @@ pub async fn run(base: SocketAddr, hold: bool) -> Result<(), String> {
         "/signal".into(),
     ];
     for i in 10..14 {
-        paths.push(format!("/article?source=smry-fast&url=https://news.example.com/articles/small-{i}"));
+        paths.push(format!(
+            "/article?source=smry-fast&url=https://news.example.com/articles/small-{i}"
+        ));
     }
     let tasks: Vec<_> = paths
         .into_iter()

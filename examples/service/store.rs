@@ -49,10 +49,10 @@ impl Store {
 
     pub fn cache_article(&self, url: &str, text: Arc<str>) {
         let mut articles = lock(&self.articles);
-        if articles.len() >= ARTICLE_CACHE_MAX {
-            if let Some(oldest) = articles.keys().next().cloned() {
-                articles.remove(&oldest);
-            }
+        if articles.len() >= ARTICLE_CACHE_MAX
+            && let Some(oldest) = articles.keys().next().cloned()
+        {
+            articles.remove(&oldest);
         }
         articles.insert(url.to_owned(), text);
     }

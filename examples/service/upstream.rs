@@ -57,7 +57,12 @@ fn html(bytes: usize) -> String {
 async fn article(Path(slug): Path<String>) -> Response {
     let page = page(&slug);
     tokio::time::sleep(page.delay).await;
-    (page.status, [(header::CONTENT_TYPE, "text/html")], html(page.bytes)).into_response()
+    (
+        page.status,
+        [(header::CONTENT_TYPE, "text/html")],
+        html(page.bytes),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

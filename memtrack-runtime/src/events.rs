@@ -49,8 +49,10 @@ impl Extra {
             self.insert(k, v);
         }
         if metadata.dropped() > 0 {
-            self.0
-                .insert("metadata_dropped".to_owned(), Json::from(metadata.dropped()));
+            self.0.insert(
+                "metadata_dropped".to_owned(),
+                Json::from(metadata.dropped()),
+            );
         }
         self
     }
@@ -191,4 +193,12 @@ pub(crate) fn large_allocation(e: &LargeAllocationEvent<'_>) {
         e.context,
         e.estimated_bytes
     );
+}
+
+impl Extra {
+    /// Adds a JSON value as is (arrays and objects included), for the operational
+    /// events (top operations, per-cache errors).
+    pub(crate) fn insert_json(&mut self, key: &str, value: Json) {
+        self.0.insert(key.to_owned(), value);
+    }
 }

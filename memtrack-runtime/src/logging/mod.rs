@@ -55,7 +55,7 @@ mod layer;
 mod line;
 mod memory;
 mod record;
-mod timestamp;
+pub(crate) mod timestamp;
 mod writer;
 
 pub use env::{LOG_FILE_ENV, LOG_LEVEL_ENV};

@@ -66,6 +66,13 @@ pub(crate) fn write_rfc3339_millis(out: &mut Vec<u8>, millis: i64) {
     );
 }
 
+/// The current time as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub(crate) fn now_rfc3339() -> String {
+    let mut out = Vec::with_capacity(24);
+    write_rfc3339_millis(&mut out, now_millis());
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,7 +101,15 @@ mod tests {
         // rose 300 above its start of 100 live)
         c.add(moved(100, 0, 1), 100);
         let after = c.add(moved(300, 250, 2), 300);
-        assert_eq!(after, Charged { allocated: 400, freed: 250, allocs: 3, peak: 400 });
+        assert_eq!(
+            after,
+            Charged {
+                allocated: 400,
+                freed: 250,
+                allocs: 3,
+                peak: 400
+            }
+        );
         assert_eq!(after.net(), 150);
     }
 

@@ -90,10 +90,15 @@ impl Tracker {
             .heap_start
             .and_then(|_| alloc::heap_stats().map(|h| h.live_bytes));
         let rss_delta = self.rss_start.zip(rss_end).map(|(s, e)| units::delta(s, e));
-        let heap_delta = self.heap_start.zip(heap_end).map(|(s, e)| units::delta(s, e));
+        let heap_delta = self
+            .heap_start
+            .zip(heap_end)
+            .map(|(s, e)| units::delta(s, e));
         let failed = !ended_by.is_success();
-        self.site
-            .on_end(failed, rss_delta.map_or(0, |d| u64::try_from(d).unwrap_or(0)));
+        self.site.on_end(
+            failed,
+            rss_delta.map_or(0, |d| u64::try_from(d).unwrap_or(0)),
+        );
 
         let figures = Figures {
             duration,

@@ -10,16 +10,16 @@
 
 mod charge;
 mod end;
+mod handle;
 mod ids;
 mod outcome;
 mod scoped;
 mod significance;
-mod tracker;
 
 pub use crate::sites::active_operations;
+#[doc(hidden)]
+pub use handle::Kind;
+pub use handle::{Tracker, start};
 pub use outcome::{EndedBy, Outcome};
 #[doc(hidden)]
 pub use outcome::{OutcomeDebug, OutcomeDisplay, OutcomePlain, Probe};
-#[doc(hidden)]
-pub use tracker::Kind;
-pub use tracker::{Tracker, start};

@@ -147,13 +147,20 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_borrow)]
     fn probe_picks_the_most_specific_outcome() {
         let display: Result<u8, String> = Err("boom".into());
         let debug: Result<u8, DebugOnly> = Err(DebugOnly);
         let ok: std::io::Result<u8> = Ok(1);
         let plain = 5_u32;
-        assert_eq!(describe((&&Probe(&display)).__memtrack_outcome()), "display:boom");
-        assert_eq!(describe((&&Probe(&debug)).__memtrack_outcome()), "debug:DebugOnly");
+        assert_eq!(
+            describe((&&Probe(&display)).__memtrack_outcome()),
+            "display:boom"
+        );
+        assert_eq!(
+            describe((&&Probe(&debug)).__memtrack_outcome()),
+            "debug:DebugOnly"
+        );
         assert_eq!(describe((&&Probe(&ok)).__memtrack_outcome()), "ok");
         assert_eq!(describe((&&Probe(&plain)).__memtrack_outcome()), "ok");
     }

@@ -37,7 +37,10 @@ pub(super) struct Figures {
 pub(super) fn judge(f: &Figures, config: &Config) -> Verdict {
     let delta = mb_to_bytes(config.delta_threshold_mb());
     let (moved, spike_at) = if let Some(c) = f.charged {
-        (c.peak.max(c.net().unsigned_abs()), mb_to_bytes(config.spike_heap_mb()))
+        (
+            c.peak.max(c.net().unsigned_abs()),
+            mb_to_bytes(config.spike_heap_mb()),
+        )
     } else if let Some(h) = f.heap_delta {
         (h.unsigned_abs(), mb_to_bytes(config.spike_heap_mb()))
     } else if let Some(r) = f.rss_delta {
@@ -47,8 +50,7 @@ pub(super) fn judge(f: &Figures, config: &Config) -> Verdict {
     };
     let rss_spike = f.charged.is_none()
         && f.heap_delta.is_none()
-        && f
-            .rss_delta
+        && f.rss_delta
             .is_some_and(|r| r.unsigned_abs() >= mb_to_bytes(config.spike_rss_mb()));
     if moved >= spike_at || rss_spike {
         Verdict::Spike
@@ -69,22 +71,36 @@ mod tests {
     const MB: i64 = 1 << 20;
 
     fn charged(allocated: u64, freed: u64, peak: u64) -> Option<Charged> {
-        Some(Charged { allocated, freed, allocs: 1, peak })
+        Some(Charged {
+            allocated,
+            freed,
+            allocs: 1,
+            peak,
+        })
     }
 
     #[test]
     fn quiet_small_and_fast() {
         let c = Config::default();
-        let f = Figures { rss_delta: Some(MB), ..Figures::default() };
+        let f = Figures {
+            rss_delta: Some(MB),
+            ..Figures::default()
+        };
         assert_eq!(judge(&f, &c), Verdict::Quiet);
     }
 
     #[test]
     fn rss_rules_without_the_allocator() {
         let c = Config::default();
-        let op = Figures { rss_delta: Some(-6 * MB), ..Figures::default() };
+        let op = Figures {
+            rss_delta: Some(-6 * MB),
+            ..Figures::default()
+        };
         assert_eq!(judge(&op, &c), Verdict::Operation);
-        let spike = Figures { rss_delta: Some(50 * MB), ..Figures::default() };
+        let spike = Figures {
+            rss_delta: Some(50 * MB),
+            ..Figures::default()
+        };
         assert_eq!(judge(&spike, &c), Verdict::Spike);
     }
 
@@ -110,9 +126,15 @@ mod tests {
     #[test]
     fn slow_and_failed_operations_are_logged() {
         let c = Config::default();
-        let slow = Figures { duration: Duration::from_millis(1000), ..Figures::default() };
+        let slow = Figures {
+            duration: Duration::from_millis(1000),
+            ..Figures::default()
+        };
         assert_eq!(judge(&slow, &c), Verdict::Operation);
-        let failed = Figures { failed: true, ..Figures::default() };
+        let failed = Figures {
+            failed: true,
+            ..Figures::default()
+        };
         assert_eq!(judge(&failed, &c), Verdict::Operation);
         let quiet = Config::builder().log_failures(false).build().unwrap();
         assert_eq!(judge(&failed, &quiet), Verdict::Quiet);

@@ -92,7 +92,10 @@ impl Tracker {
         site.on_start();
         let sample = config::get().sample_rss();
         let (rss_start, heap_start) = if sample {
-            (process::rss_bytes(), alloc::heap_stats().map(|h| h.live_bytes))
+            (
+                process::rss_bytes(),
+                alloc::heap_stats().map(|h| h.live_bytes),
+            )
         } else {
             (None, None)
         };

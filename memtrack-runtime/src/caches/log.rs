@@ -1,0 +1,55 @@
+//! The `cache_stats_snapshot` event.
+
+use serde_json::{Map, Value as Json};
+
+use super::stats::size_json;
+use super::{CacheStats, all_stats};
+use crate::alloc;
+use crate::events::{Extra, emit};
+use crate::process;
+use crate::units::mb;
+
+/// Logs one `cache_stats_snapshot` now (the monitor does it every
+/// [`cache_stats_interval`](crate::Config::cache_stats_interval)): each cache's name as
+/// a top-level field with its size, `cache_max` (the bounds), `active_operations` and
+/// the process memory figures. Returns the stats it logged.
+///
+/// ```
+/// memtrack::caches::register("doc_logged_cache", Some(50), || 12).forget();
+/// let stats = memtrack::caches::log_snapshot();
+/// assert_eq!(stats.get("doc_logged_cache").unwrap().size, Ok(12));
+/// ```
+pub fn log_snapshot() -> CacheStats {
+    let stats = all_stats();
+    log_snapshot_with(&stats);
+    stats
+}
+
+/// Logs `cache_stats_snapshot` for stats already read.
+pub(crate) fn log_snapshot_with(stats: &CacheStats) {
+    let mut extra = Extra::new();
+    let mut bounds = Map::new();
+    for cache in &stats.caches {
+        extra.insert_json(&cache.name, size_json(cache));
+        if let Some(max) = cache.max_size {
+            bounds.insert(cache.name.clone(), Json::from(max));
+        }
+    }
+    if !bounds.is_empty() {
+        extra.insert_json("cache_max", Json::Object(bounds));
+    }
+    let extra = extra.finish();
+    let heap = alloc::heap_stats();
+    emit!(
+        tracing::Level::INFO,
+        event = "cache_stats_snapshot",
+        cache_count = stats.caches.len(),
+        active_operations = stats.active_operations,
+        rss_mb = process::rss_bytes().map(mb),
+        heap_used_mb = heap.map(|h| mb(h.live_bytes)),
+        heap_total_mb = heap.map(|h| mb(h.peak_bytes)),
+        extra = extra.as_deref(),
+        "cache_stats_snapshot: {} caches",
+        stats.caches.len()
+    );
+}

@@ -1,0 +1,96 @@
+//! A small named registry shared by the cache and reclaim-hook registries.
+//!
+//! Entries are identified by a process-unique id so that a handle removes exactly the
+//! entry it added, even after a later entry of the same name replaced it. The lock is
+//! held only to copy or edit the list, never while user code runs.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// One entry: its id, its name and its value.
+pub(crate) type Entry<T> = (u64, Arc<str>, T);
+
+/// Named entries; a name appears at most once (a later `add` replaces the earlier one).
+pub(crate) struct Registry<T> {
+    entries: Mutex<Vec<Entry<T>>>,
+    next_id: AtomicU64,
+}
+
+impl<T: Clone> Registry<T> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            entries: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// Adds `value` under `name`, replacing an entry of that name, and returns its id.
+    pub(crate) fn add(&self, name: &str, value: T) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut entries = self.lock();
+        entries.retain(|(_, n, _)| &**n != name);
+        entries.push((id, Arc::from(name), value));
+        id
+    }
+
+    /// Removes the entry with this id, if it is still there.
+    pub(crate) fn remove(&self, id: u64) {
+        self.lock().retain(|(i, _, _)| *i != id);
+    }
+
+    /// Whether the entry with this id is still registered.
+    pub(crate) fn contains(&self, id: u64) -> bool {
+        self.lock().iter().any(|(i, _, _)| *i == id)
+    }
+
+    /// A copy of every entry, in registration order.
+    pub(crate) fn snapshot(&self) -> Vec<Entry<T>> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Entry<T>>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The text of a panic payload (`&str` or `String`), else a generic text.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_entries_replace_earlier_ones_of_the_same_name() {
+        let registry: Registry<u32> = Registry::new();
+        let first = registry.add("a", 1);
+        let other = registry.add("b", 2);
+        let second = registry.add("a", 3);
+        let names: Vec<(String, u32)> = registry
+            .snapshot()
+            .into_iter()
+            .map(|(_, n, v)| (n.to_string(), v))
+            .collect();
+        assert_eq!(names, [("b".to_owned(), 2), ("a".to_owned(), 3)]);
+        registry.remove(first);
+        assert!(registry.contains(second));
+        registry.remove(second);
+        registry.remove(other);
+        assert!(registry.snapshot().is_empty());
+    }
+
+    #[test]
+    fn panic_payloads_become_text() {
+        assert_eq!(panic_text(&"static"), "static");
+        assert_eq!(panic_text(&String::from("owned")), "owned");
+        assert_eq!(panic_text(&7_u8), "a panic without a message");
+    }
+}

@@ -1,0 +1,79 @@
+//! Heap figures for the health report, from the best source available.
+
+/// Heap bytes in use and the heap's total size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Heap {
+    pub(super) used: u64,
+    pub(super) total: u64,
+}
+
+/// The counting allocator's figures (live bytes, and their peak as the total) when
+/// it counts; else glibc's `mallinfo2` (bytes in use, and the bytes the allocator
+/// holds from the system) where the C library has it; else `None`.
+pub(super) fn heap() -> Option<Heap> {
+    if let Some(stats) = crate::alloc::heap_stats() {
+        return Some(Heap {
+            used: stats.live_bytes,
+            total: stats.peak_bytes,
+        });
+    }
+    malloc_info()
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub(super) fn malloc_info() -> Option<Heap> {
+    use std::sync::OnceLock;
+
+    type MallInfo2 = unsafe extern "C" fn() -> libc::mallinfo2;
+    // `mallinfo2` exists from glibc 2.33 on: look it up at run time so that the
+    // binary still links and runs against an older glibc (the figures are then
+    // absent).
+    static MALLINFO2: OnceLock<Option<MallInfo2>> = OnceLock::new();
+    let mallinfo2 = (*MALLINFO2.get_or_init(|| {
+        // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name only searches the
+        // loaded objects' symbol tables.
+        let symbol = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"mallinfo2".as_ptr()) };
+        if symbol.is_null() {
+            None
+        } else {
+            // SAFETY: the symbol named `mallinfo2` in glibc is the function declared
+            // as `struct mallinfo2 mallinfo2(void)`, which is exactly `MallInfo2`.
+            Some(unsafe { std::mem::transmute::<*mut libc::c_void, MallInfo2>(symbol) })
+        }
+    }))?;
+    // SAFETY: mallinfo2 takes no arguments, locks the arenas itself and returns a
+    // plain struct by value.
+    let info = unsafe { mallinfo2() };
+    let mapped = info.hblkhd as u64;
+    Some(Heap {
+        used: (info.uordblks as u64).saturating_add(mapped),
+        total: (info.arena as u64).saturating_add(mapped),
+    })
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub(super) fn malloc_info() -> Option<Heap> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn mallinfo2_sees_a_live_block() {
+        let Some(before) = super::malloc_info() else {
+            return; // glibc older than 2.33
+        };
+        let block = vec![1_u8; 64 << 20];
+        let during = super::malloc_info().unwrap();
+        assert!(during.used >= before.used + (64 << 20) - 4096);
+        assert!(during.total >= during.used);
+        drop(block);
+    }
+
+    #[test]
+    fn without_the_counting_allocator_heap_comes_from_the_c_library() {
+        assert_eq!(crate::alloc::heap_stats(), None);
+        assert_eq!(super::heap().is_some(), super::malloc_info().is_some());
+    }
+}
