@@ -86,7 +86,7 @@ pub fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
         return Err(syn::Error::new(
             key.span(),
             format!(
-                "unknown option `{key}`: the options are `crate = \"path\"` and metadata written `key = value`"
+                "unknown option `{key}`: metadata is written `key = value`, and the only option is `crate = \"path\"`"
             ),
         ));
     }
@@ -94,7 +94,9 @@ pub fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
         let keyword = Ident::parse_any(input)?;
         return Err(syn::Error::new(
             keyword.span(),
-            format!("`{keyword}` is a Rust keyword and cannot be a metadata key (write `r#{keyword}`)"),
+            format!(
+                "`{keyword}` is a Rust keyword and cannot be a metadata key (write `r#{keyword}`)"
+            ),
         ));
     }
     Err(input.error("expected a metadata field `key = value` or `crate = \"path\"`"))
@@ -110,7 +112,9 @@ fn parse_root_value(input: ParseStream<'_>, crate_span: Span) -> syn::Result<Pat
     }
     input.parse::<Token![=]>()?;
     if !input.peek(LitStr) {
-        return Err(input.error("expected a string literal path, for example `crate = \"::memtrack\"`"));
+        return Err(
+            input.error("expected a string literal path, for example `crate = \"::memtrack\"`")
+        );
     }
     let lit: LitStr = input.parse()?;
     lit.parse::<Path>().map_err(|_| {
@@ -182,4 +186,57 @@ pub fn parse_name(input: ParseStream<'_>, role: NameRole) -> syn::Result<LitStr>
 /// `::memtrack`, the path generated code goes through by default.
 pub fn default_root() -> Path {
     syn::parse_quote!(::memtrack)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(tokens: proc_macro2::TokenStream) -> syn::Result<AttrArgs> {
+        syn::parse2(tokens)
+    }
+
+    fn error(tokens: proc_macro2::TokenStream) -> String {
+        match parse(tokens) {
+            Ok(_) => String::from("<parsed>"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn name_fields_and_root() {
+        let args =
+            parse(quote!("load", rows = n, shown = %n, raw = ?n, r#type = 1, crate = "::other",))
+                .expect("valid arguments");
+        assert_eq!(args.name.value(), "load");
+        let keys: Vec<_> = args.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(keys, ["rows", "shown", "raw", "type"]);
+        let root = &args.root;
+        assert_eq!(quote!(#root).to_string(), ":: other");
+    }
+
+    #[test]
+    fn default_root_is_memtrack() {
+        let args = parse(quote!("load")).expect("valid arguments");
+        let root = &args.root;
+        assert_eq!(quote!(#root).to_string(), ":: memtrack");
+        assert!(args.fields.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_mistake() {
+        assert!(error(quote!()).starts_with("expected the operation name"));
+        assert!(error(quote!(name)).starts_with("the operation name must be a string literal"));
+        assert_eq!(error(quote!("")), "the operation name must not be empty");
+        assert!(error(quote!("a", skip_all)).starts_with("unknown option `skip_all`"));
+        assert!(error(quote!("a", level(info))).starts_with("unknown option `level`"));
+        assert!(error(quote!("a", type = 1)).starts_with("`type` is a Rust keyword"));
+        assert_eq!(error(quote!("a", k = 1, k = 2)), "duplicate key `k`");
+        assert!(error(quote!("a", op_id = 1)).starts_with("`op_id` is a field memtrack writes"));
+        assert_eq!(error(quote!("a", k =)), "expected a value after `k =`");
+        assert!(error(quote!("a", crate = 1)).starts_with("expected a string literal path"));
+        assert!(error(quote!("a", crate = "a b")).starts_with("expected a path in the string"));
+        assert!(error(quote!("a", crate)).starts_with("expected `crate = \"path\"`"));
+    }
 }

@@ -28,7 +28,9 @@ impl BodyType {
     /// The body type of a fn with this return type.
     pub fn of(output: &ReturnType) -> BodyType {
         match output {
-            ReturnType::Default => BodyType::Written(Box::new(syn::parse_quote!(())), Span::call_site()),
+            ReturnType::Default => {
+                BodyType::Written(Box::new(syn::parse_quote!(())), Span::call_site())
+            }
             ReturnType::Type(_, ty) => BodyType::of_type(ty),
         }
     }
@@ -104,5 +106,41 @@ impl VisitMut for EraseImplTrait {
             return;
         }
         visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge_of(output: ReturnType) -> String {
+        BodyType::of(&output).edge().to_string()
+    }
+
+    #[test]
+    fn impl_trait_is_erased() {
+        let edge = edge_of(syn::parse_quote!(-> Option<impl Iterator<Item = u32>>));
+        assert!(
+            edge.contains("__memtrack_fake_return : Option < _ >"),
+            "{edge}"
+        );
+        let edge = edge_of(syn::parse_quote!(-> impl Display));
+        assert!(edge.contains("__memtrack_fake_return : _ ="), "{edge}");
+    }
+
+    #[test]
+    fn unit_and_never() {
+        let edge = edge_of(ReturnType::Default);
+        assert!(edge.contains("__memtrack_fake_return : ()"), "{edge}");
+        let never = BodyType::of(&syn::parse_quote!(-> !));
+        assert!(never.is_never());
+        assert!(never.edge().to_string().contains("Infallible"));
+    }
+
+    #[test]
+    fn unknown_output_has_no_edge() {
+        assert!(BodyType::Unknown.edge().is_empty());
+        let written = BodyType::of_type(&syn::parse_quote!((u32)));
+        assert!(written.edge().to_string().contains("u32"));
     }
 }

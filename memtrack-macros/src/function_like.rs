@@ -56,10 +56,7 @@ fn parse_fields(input: ParseStream<'_>, first_needs_comma: bool) -> syn::Result<
                 fields.push(field);
             }
             Arg::Root(span, _) => {
-                return Err(syn::Error::new(
-                    span,
-                    "`crate = \"path\"` must come first",
-                ));
+                return Err(syn::Error::new(span, "`crate = \"path\"` must come first"));
             }
         }
     }

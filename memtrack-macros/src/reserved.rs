@@ -6,14 +6,17 @@
 
 /// Names of the fields memtrack's events carry themselves.
 pub const RESERVED_KEYS: &[&str] = &[
-    // Every event.
+    // Every line of the JSON logs.
     "event",
     "level",
     "target",
     "message",
     "timestamp",
     "fields",
-    "metadata",
+    "span",
+    "spans",
+    "extra",
+    "metadata_dropped",
     // Operation events.
     "op_id",
     "op_name",
@@ -21,22 +24,22 @@ pub const RESERVED_KEYS: &[&str] = &[
     "success",
     "error",
     "ended_by",
-    "heap_start_mb",
-    "heap_end_mb",
-    "heap_delta_mb",
-    "heap_peak_mb",
-    "heap_allocated_bytes",
-    "heap_freed_bytes",
-    "heap_peak_bytes",
-    "heap_delta_bytes",
     "rss_start_mb",
     "rss_end_mb",
     "rss_delta_mb",
+    "heap_start_mb",
+    "heap_end_mb",
+    "heap_delta_mb",
+    "alloc_bytes",
+    "freed_bytes",
+    "net_bytes",
+    "peak_bytes",
+    "allocs",
     // Checkpoints.
     "checkpoint",
     "elapsed_ms",
-    "heap_used_mb",
     "rss_mb",
+    "heap_used_mb",
     // Large allocations.
     "context",
     "estimated_bytes",

@@ -1,0 +1,32 @@
+use memtrack::memtrack;
+
+#[memtrack]
+fn no_name() {}
+
+#[memtrack()]
+fn empty_parens() {}
+
+#[memtrack(load_user)]
+fn identifier_name() {}
+
+#[memtrack(42)]
+fn number_name() {}
+
+#[memtrack(concat!("a", "b"))]
+fn macro_name() {}
+
+#[memtrack("")]
+fn empty_name() {}
+
+#[memtrack("   ")]
+fn blank_name() {}
+
+fn main() {
+    no_name();
+    empty_parens();
+    identifier_name();
+    number_name();
+    macro_name();
+    empty_name();
+    blank_name();
+}
