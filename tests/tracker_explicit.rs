@@ -32,13 +32,25 @@ fn end_logs_success_with_metadata_and_rss() {
     assert_eq!(line["cached"], false);
     assert!(line.get("error").is_none());
     let id = line["op_id"].as_str().unwrap();
-    assert!(id.strip_prefix("explicit-ok-").unwrap().parse::<u64>().is_ok(), "{id}");
+    assert!(
+        id.strip_prefix("explicit-ok-")
+            .unwrap()
+            .parse::<u64>()
+            .is_ok(),
+        "{id}"
+    );
     assert!(line["duration_ms"].as_f64().unwrap() >= 0.0);
     assert!(line["rss_start_mb"].as_f64().unwrap() > 0.0);
     assert!(line["rss_end_mb"].as_f64().unwrap() > 0.0);
     assert!(line["rss_delta_mb"].is_number());
     // No counting allocator in this test binary: heap figures are absent, not zero.
-    for field in ["heap_start_mb", "heap_delta_mb", "alloc_bytes", "net_bytes", "peak_bytes"] {
+    for field in [
+        "heap_start_mb",
+        "heap_delta_mb",
+        "alloc_bytes",
+        "net_bytes",
+        "peak_bytes",
+    ] {
         assert!(line.get(field).is_none(), "{field} present: {line}");
     }
 }
@@ -95,7 +107,9 @@ fn second_end_does_nothing() {
 fn panic_inside_scope_ends_as_panic_and_continues() {
     log_everything();
     let op = memtrack::start("explicit-panic");
-    let caught = catch_unwind(AssertUnwindSafe(|| op.in_scope(|| panic!("parser blew up"))));
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        op.in_scope(|| panic!("parser blew up"))
+    }));
     assert!(caught.is_err());
     assert!(op.is_ended());
     drop(op);
@@ -154,7 +168,10 @@ fn hostile_errors_cannot_panic_or_grow_without_bound() {
     );
     let huge = only_operation("explicit-huge");
     assert_eq!(huge["error"].as_str().unwrap().chars().count(), 101);
-    assert_eq!(only_operation("explicit-debug")["error"], "DebugOnly { code: 502 }");
+    assert_eq!(
+        only_operation("explicit-debug")["error"],
+        "DebugOnly { code: 502 }"
+    );
 }
 
 #[test]
@@ -214,7 +231,13 @@ fn large_allocation_warns_from_the_threshold() {
     op.end();
 
     let lines = logs().events("large_allocation");
-    let by_context = |c: &str| -> Vec<_> { lines.iter().filter(|l| l["context"] == c).cloned().collect() };
+    let by_context = |c: &str| -> Vec<_> {
+        lines
+            .iter()
+            .filter(|l| l["context"] == c)
+            .cloned()
+            .collect()
+    };
     assert!(by_context("explicit-small-buffer").is_empty());
     let big = by_context("explicit-big-buffer");
     assert_eq!(big.len(), 1);
@@ -227,7 +250,10 @@ fn large_allocation_warns_from_the_threshold() {
     assert_eq!(in_op.len(), 1);
     assert_eq!(in_op[0]["op_name"], "explicit-large-in-op");
     assert_eq!(in_op[0]["estimated_mb"], 2.0);
-    assert_eq!(in_op[0]["op_id"], only_operation("explicit-large-in-op")["op_id"]);
+    assert_eq!(
+        in_op[0]["op_id"],
+        only_operation("explicit-large-in-op")["op_id"]
+    );
 }
 
 #[test]

@@ -90,7 +90,9 @@ macro_rules! byte_count {
         }
     )*};
 }
-byte_count!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+byte_count!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
 
 impl<T: ByteCount + ?Sized> ByteCount for &T {
     fn byte_count(&self) -> u64 {
@@ -107,7 +109,10 @@ pub fn byte_count<T: ByteCount + ?Sized>(v: &T) -> u64 {
 /// `checkpoint!`: a checkpoint of the innermost operation; nothing outside one.
 pub fn checkpoint<const N: usize>(name: &'static str, fields: [(&'static str, Value); N]) {
     attribution::with_current(|op, charged| {
-        let fields = fields.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect();
+        let fields = fields
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), v))
+            .collect();
         op.checkpoint_values(name, fields, charged);
     });
 }
@@ -122,8 +127,16 @@ pub fn record<const N: usize>(fields: [(&'static str, Value); N]) {
 }
 
 /// `large_alloc!`.
-pub fn large_alloc<const N: usize>(context: &'static str, bytes: u64, fields: [(&'static str, Value); N]) {
-    crate::large_allocation::log(context, bytes, fields.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)));
+pub fn large_alloc<const N: usize>(
+    context: &'static str,
+    bytes: u64,
+    fields: [(&'static str, Value); N],
+) {
+    crate::large_allocation::log(
+        context,
+        bytes,
+        fields.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)),
+    );
 }
 
 #[cfg(test)]

@@ -60,7 +60,10 @@ impl Frame<'_> {
                 .wrapping_sub(start.allocated)
                 .saturating_sub(ex.allocated),
             freed: now.freed.wrapping_sub(start.freed).saturating_sub(ex.freed),
-            allocs: now.allocs.wrapping_sub(start.allocs).saturating_sub(ex.allocs),
+            allocs: now
+                .allocs
+                .wrapping_sub(start.allocs)
+                .saturating_sub(ex.allocs),
         })
     }
 }
@@ -113,19 +116,22 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Tracker, Option<Charged>) -> R) ->
     // before the frame is dropped, also during unwinding. A non-null pointer read on
     // this thread therefore points to a live frame of this thread.
     let frame = unsafe { ptr.as_ref()? };
-    let charged = frame.tracker.charged_with(
-        alloc::thread_counters().and_then(|now| frame.moved(now)),
-    );
+    let charged = frame
+        .tracker
+        .charged_with(alloc::thread_counters().and_then(|now| frame.moved(now)));
     Some(f(frame.tracker, charged))
 }
 
 /// Runs memtrack's own bookkeeping (formatting, logging) without charging what it
 /// allocates to the operations whose frames are open on this thread.
+///
+/// Neither the bytes nor the thread's live high-water mark move for the enclosing
+/// operations: what `f` allocates counts toward no operation's `peak_bytes`.
 pub(crate) fn untracked<R>(f: impl FnOnce() -> R) -> R {
     let Some(before) = alloc::thread_counters() else {
         return f();
     };
-    let result = f();
+    let result = alloc::without_peak(f);
     if let Some(after) = alloc::thread_counters() {
         let spent = ThreadCounters {
             allocated: after.allocated.wrapping_sub(before.allocated),

@@ -66,9 +66,9 @@ impl<F: Future> Future for Tracked<F> {
             (Some(t), _) => t,
             (None, name) => {
                 let name = name.unwrap_or(Cow::Borrowed(sites::OVERFLOW_NAME));
-                let site = sites::intern(&name);
-                let own = (site.name() != name).then(|| Box::from(&*name));
-                this.tracker.insert(Tracker::begin(site, own, Kind::Async))
+                let (site, own_name) = sites::lookup(&name);
+                this.tracker
+                    .insert(Tracker::begin(site, own_name, Kind::Async))
             }
         };
         // SAFETY: see above; `future` stays in place for as long as `self` lives.

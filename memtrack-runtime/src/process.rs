@@ -5,6 +5,10 @@
 //! per-process refresh (tens of microseconds). `/proc/self/smaps` is never read: it
 //! costs far too much for a per-operation path.
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 /// Resident set size in bytes, or `None` where the platform does not say.
 ///
 /// ```
@@ -15,6 +19,46 @@
 #[must_use]
 pub fn rss_bytes() -> Option<u64> {
     imp::rss_bytes()
+}
+
+/// How old a reading [`rss_bytes_at`] may hand out again. Operations that start or
+/// end within this long of another one share its reading instead of reading
+/// `/proc` again, so a burst of short operations costs one read per millisecond.
+pub const RSS_RESOLUTION: Duration = Duration::from_millis(1);
+
+/// Resident set size as of `now`, reusing a reading taken at most
+/// [`RSS_RESOLUTION`] earlier by any thread. What trackers use at the start and end
+/// of every operation; the monitor, checkpoints and health read afresh with
+/// [`rss_bytes`].
+///
+/// ```
+/// let now = std::time::Instant::now();
+/// let first = memtrack::process::rss_bytes_at(now);
+/// assert_eq!(memtrack::process::rss_bytes_at(now), first);
+/// ```
+#[must_use]
+pub fn rss_bytes_at(now: Instant) -> Option<u64> {
+    static ANCHOR: OnceLock<Instant> = OnceLock::new();
+    /// Nanoseconds after ANCHOR of the last reading, plus one (0: none yet).
+    static READ_AT: AtomicU64 = AtomicU64::new(0);
+    static LAST: AtomicU64 = AtomicU64::new(0);
+
+    let anchor = *ANCHOR.get_or_init(|| now);
+    let at = u64::try_from(now.saturating_duration_since(anchor).as_nanos())
+        .unwrap_or(u64::MAX - 1)
+        .saturating_add(1);
+    let read_at = READ_AT.load(Ordering::Acquire);
+    let resolution = u64::try_from(RSS_RESOLUTION.as_nanos()).unwrap_or(u64::MAX);
+    if read_at != 0 && at >= read_at && at - read_at < resolution {
+        let last = LAST.load(Ordering::Relaxed);
+        if last != 0 {
+            return Some(last);
+        }
+    }
+    let rss = rss_bytes()?;
+    LAST.store(rss, Ordering::Relaxed);
+    READ_AT.store(at, Ordering::Release);
+    Some(rss)
 }
 
 #[cfg(target_os = "linux")]
@@ -29,7 +73,9 @@ mod imp {
     static PAGE_SIZE: OnceLock<u64> = OnceLock::new();
 
     pub(super) fn rss_bytes() -> Option<u64> {
-        let file = STATM.get_or_init(|| File::open("/proc/self/statm").ok()).as_ref()?;
+        let file = STATM
+            .get_or_init(|| File::open("/proc/self/statm").ok())
+            .as_ref()?;
         let mut buf = [0_u8; 128];
         let n = file.read_at(&mut buf, 0).ok()?;
         let pages = resident_pages(buf.get(..n)?)?;
@@ -76,7 +122,10 @@ mod imp {
             }
             let after = rss_bytes().unwrap();
             std::hint::black_box(&block);
-            assert!(after >= before + (48 << 20), "before {before} after {after}");
+            assert!(
+                after >= before + (48 << 20),
+                "before {before} after {after}"
+            );
         }
     }
 }

@@ -116,7 +116,8 @@ impl Site {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
         if rss_growth > 0 {
-            self.rss_growth_bytes.fetch_add(rss_growth, Ordering::Relaxed);
+            self.rss_growth_bytes
+                .fetch_add(rss_growth, Ordering::Relaxed);
         }
         self.ended.fetch_add(1, Ordering::Release);
     }
@@ -186,8 +187,19 @@ pub fn active_operations() -> u64 {
     all().map(|s| s.totals().active).sum()
 }
 
+/// The site for a run-time name, and the name itself when the site is not its own
+/// (past [`MAX_INTERNED_NAMES`]). memtrack's own bookkeeping: not charged to the
+/// operations whose frames are open.
+pub(crate) fn lookup(name: &str) -> (&'static Site, Option<Box<str>>) {
+    crate::attribution::untracked(|| {
+        let site = intern(name);
+        let own_name = (site.name() != name).then(|| Box::from(name));
+        (site, own_name)
+    })
+}
+
 /// The site for a name known only at run time (interned once, kept for the process).
-pub(crate) fn intern(name: &str) -> &'static Site {
+fn intern(name: &str) -> &'static Site {
     static INTERNED: Mutex<Option<HashMap<Box<str>, &'static Site>>> = Mutex::new(None);
     static OVERFLOW: Site = Site::new(OVERFLOW_NAME);
 
@@ -229,7 +241,15 @@ mod tests {
         assert_eq!(listed, 1);
         let t = SITE.totals();
         assert_eq!(
-            (t.started, t.ended, t.active, t.failed, t.alloc_bytes, t.freed_bytes, t.rss_growth_bytes),
+            (
+                t.started,
+                t.ended,
+                t.active,
+                t.failed,
+                t.alloc_bytes,
+                t.freed_bytes,
+                t.rss_growth_bytes
+            ),
             (2, 1, 1, 1, 10, 4, 7)
         );
     }

@@ -1,7 +1,7 @@
 //! The process-wide current config: one atomic load to read.
 
-use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use super::Config;
 

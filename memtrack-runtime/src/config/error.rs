@@ -16,7 +16,11 @@ pub struct InvalidSetting {
 
 impl fmt::Display for InvalidSetting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={:?} is invalid: expected {}", self.name, self.value, self.expected)
+        write!(
+            f,
+            "{}={:?} is invalid: expected {}",
+            self.name, self.value, self.expected
+        )
     }
 }
 

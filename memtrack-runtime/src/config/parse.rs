@@ -143,7 +143,10 @@ mod tests {
     #[test]
     fn periods_must_be_positive() {
         assert_eq!(Period::parse("0"), None);
-        assert_eq!(Period::parse("250"), Some(Period(Duration::from_millis(250))));
+        assert_eq!(
+            Period::parse("250"),
+            Some(Period(Duration::from_millis(250)))
+        );
         assert_eq!(Millis::parse("0"), Some(Millis(Duration::ZERO)));
     }
 }

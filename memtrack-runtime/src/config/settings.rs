@@ -133,6 +133,8 @@ settings! {
     /// Log failed, panicked and cancelled operations whatever their size.
     log_failures: bool as bool = true, env "MEMTRACK_LOG_FAILURES";
     /// Read RSS (and process heap totals) at the start and end of every operation.
+    /// Readings are shared for up to [`RSS_RESOLUTION`](crate::process::RSS_RESOLUTION)
+    /// (1 ms), so a burst of short operations reads `/proc` once per millisecond.
     /// Off, an operation costs tens of nanoseconds and its events carry the exact heap
     /// figures only.
     sample_rss: bool as bool = true, env "MEMTRACK_SAMPLE_RSS";
@@ -243,7 +245,9 @@ impl Config {
     /// .unwrap();
     /// assert_eq!(config.spike_heap_mb(), 64.0);
     /// ```
-    pub fn from_lookup(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        mut lookup: impl FnMut(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         Self::default().apply_env(&mut lookup)
     }
 }
@@ -253,9 +257,16 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl FnMut(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> =
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
     }
 
     #[test]
@@ -296,7 +307,11 @@ mod tests {
         let names: Vec<&str> = err.invalid().iter().map(|i| i.name.as_str()).collect();
         assert_eq!(
             names,
-            ["MEMTRACK_DELTA_THRESHOLD_MB", "MEMTRACK_SAMPLE_RSS", "MEMTRACK_MONITOR_INTERVAL_MS"]
+            [
+                "MEMTRACK_DELTA_THRESHOLD_MB",
+                "MEMTRACK_SAMPLE_RSS",
+                "MEMTRACK_MONITOR_INTERVAL_MS"
+            ]
         );
         assert_eq!(
             err.invalid()[2].to_string(),

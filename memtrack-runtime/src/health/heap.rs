@@ -7,17 +7,23 @@ pub(super) struct Heap {
     pub(super) total: u64,
 }
 
-/// The counting allocator's figures (live bytes, and their peak as the total) when
-/// it counts; else glibc's `mallinfo2` (bytes in use, and the bytes the allocator
-/// holds from the system) where the C library has it; else `None`.
+/// Bytes in use: the counting allocator's live bytes when it counts, else glibc's
+/// `mallinfo2` where the C library has it. Total: what the C allocator holds from the
+/// system (`mallinfo2`, which also sees through a counting allocator wrapping the
+/// system allocator), else the counting allocator's peak. `None` when neither exists.
 pub(super) fn heap() -> Option<Heap> {
-    if let Some(stats) = crate::alloc::heap_stats() {
-        return Some(Heap {
+    let malloc = malloc_info();
+    match (crate::alloc::heap_stats(), malloc) {
+        (Some(stats), Some(m)) => Some(Heap {
+            used: stats.live_bytes,
+            total: m.total.max(stats.live_bytes),
+        }),
+        (Some(stats), None) => Some(Heap {
             used: stats.live_bytes,
             total: stats.peak_bytes,
-        });
+        }),
+        (None, m) => m,
     }
-    malloc_info()
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -12,9 +12,10 @@
 //! Above [`unhealthy_rss_mb`](crate::Config::unhealthy_rss_mb) the status is
 //! `"unhealthy"`, a `"reason"` says why and [`HealthReport::http_status`] is 503.
 //!
-//! Heap figures: with the counting allocator, `heapUsedMb` is the live heap and
-//! `heapTotalMb` its peak since start; without it, on glibc, the C allocator's bytes
-//! in use and the bytes it holds from the system (`mallinfo2`); elsewhere `null`.
+//! Heap figures: `heapUsedMb` is the counting allocator's live heap, or without it
+//! the C allocator's bytes in use (glibc `mallinfo2`); `heapTotalMb` is what the C
+//! allocator holds from the system (`mallinfo2`), or the counting allocator's peak
+//! where there is no `mallinfo2`; `null` where neither source exists.
 //! Memory figures are megabytes with two decimals.
 //!
 //! Building a report reads memory and cache sizes and nothing else: it never moves the

@@ -44,7 +44,10 @@ impl fmt::Write for BoundedWriter {
     }
 }
 
-fn write_bounded(max_chars: usize, write: impl FnOnce(&mut BoundedWriter) -> fmt::Result) -> String {
+fn write_bounded(
+    max_chars: usize,
+    write: impl FnOnce(&mut BoundedWriter) -> fmt::Result,
+) -> String {
     let mut w = BoundedWriter::new(max_chars);
     // A `Display` that panics must not take the host down: its partial output is
     // kept and the panic is reported in the text instead.
@@ -76,7 +79,7 @@ pub fn display_bounded<T: fmt::Display + ?Sized>(value: &T, max_chars: usize) ->
 /// `value`'s `Debug` text, bounded like [`display_bounded`].
 ///
 /// ```
-/// assert_eq!(memtrack::metadata::debug_bounded(&Some("abc"), 8), "Some(\"a…");
+/// assert_eq!(memtrack::metadata::debug_bounded(&Some("abc"), 8), "Some(\"ab…");
 /// ```
 pub fn debug_bounded<T: fmt::Debug + ?Sized>(value: &T, max_chars: usize) -> String {
     write_bounded(max_chars, |w| write!(w, "{value:?}"))
@@ -142,7 +145,10 @@ mod tests {
 
     #[test]
     fn panicking_display_does_not_panic() {
-        assert_eq!(display_bounded(&Panicking, 100), "before <formatting panicked>");
+        assert_eq!(
+            display_bounded(&Panicking, 100),
+            "before <formatting panicked>"
+        );
     }
 
     #[test]

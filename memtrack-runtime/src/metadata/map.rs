@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use super::bounded::truncate;
 use super::Value;
+use super::bounded::truncate;
 
 /// Longest key kept, in characters.
 const MAX_KEY_LEN: usize = 64;

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ptr;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use super::significance::{self, Figures, Verdict};
 use super::{EndedBy, Kind, Outcome, Tracker};
@@ -83,9 +84,10 @@ impl Tracker {
         if self.ended.swap(true, Ordering::AcqRel) {
             return;
         }
-        let duration = self.started.elapsed();
+        let now = Instant::now();
+        let duration = now.saturating_duration_since(self.started);
         let charged = self.charged_now();
-        let rss_end = self.rss_start.and_then(|_| process::rss_bytes());
+        let rss_end = self.rss_start.and_then(|_| process::rss_bytes_at(now));
         let heap_end = self
             .heap_start
             .and_then(|_| alloc::heap_stats().map(|h| h.live_bytes));

@@ -69,8 +69,7 @@ pub struct Tracker {
 #[must_use = "an operation ends when its tracker is dropped"]
 pub fn start(name: impl Into<Cow<'static, str>>) -> Tracker {
     let name = name.into();
-    let site = sites::intern(&name);
-    let own_name = (site.name() != name).then(|| Box::from(&*name));
+    let (site, own_name) = sites::lookup(&name);
     Tracker::begin(site, own_name, Kind::Explicit)
 }
 
@@ -90,10 +89,10 @@ impl Tracker {
 
     pub(crate) fn begin(site: &'static Site, own_name: Option<Box<str>>, kind: Kind) -> Tracker {
         site.on_start();
-        let sample = config::get().sample_rss();
-        let (rss_start, heap_start) = if sample {
+        let started = Instant::now();
+        let (rss_start, heap_start) = if config::get().sample_rss() {
             (
-                process::rss_bytes(),
+                process::rss_bytes_at(started),
                 alloc::heap_stats().map(|h| h.live_bytes),
             )
         } else {
@@ -104,7 +103,7 @@ impl Tracker {
             own_name,
             id: ids::next(),
             kind,
-            started: Instant::now(),
+            started,
             rss_start,
             heap_start,
             ended: AtomicBool::new(false),
