@@ -3,31 +3,16 @@
 //! one per process and the capture is shared: the tests of this file run one at a
 //! time.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+use support::{events, minute_config, serial};
 
 use memtrack::Config;
 use serde_json::{Value, json};
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn events(name: &str) -> Vec<Value> {
-    memtrack::logging::capture_global().events(name)
-}
-
-fn minute_config() -> Config {
-    Config::builder()
-        .monitor_interval(Duration::from_secs(60))
-        .cache_stats_interval(Duration::from_secs(60))
-        .build()
-        .unwrap()
-}
 
 #[test]
 fn cache_stats_snapshot_lays_cache_names_out_flat() {

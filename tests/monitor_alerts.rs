@@ -3,8 +3,11 @@
 //! interval is a minute), so each interval holds exactly what the test did. The
 //! monitor is one per process: the tests of this file run one at a time.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+mod support;
+
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+use support::serial;
 
 use memtrack::Config;
 use memtrack::logging::MemoryWriter;
@@ -14,11 +17,6 @@ use serde_json::Value;
 static ALLOC: memtrack::alloc::Allocator = memtrack::alloc::Allocator::system();
 
 const MB: usize = 1024 * 1024;
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 fn logs() -> MemoryWriter {
     memtrack::logging::capture_global()

@@ -2,29 +2,15 @@
 //! allocator (heap figures absent). One monitor per process: the tests of this file
 //! run one at a time.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+mod support;
+
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+use support::{events, minute_config, serial};
 
 use memtrack::Config;
 use memtrack::monitor::MonitorError;
 use serde_json::Value;
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn events(name: &str) -> Vec<Value> {
-    memtrack::logging::capture_global().events(name)
-}
-
-fn minute_config() -> Config {
-    Config::builder()
-        .monitor_interval(Duration::from_secs(60))
-        .cache_stats_interval(Duration::from_secs(60))
-        .build()
-        .unwrap()
-}
 
 /// Waits (up to 20 s) until `name` has been logged `count` times.
 fn wait_for(name: &str, count: usize) -> Vec<Value> {

@@ -1,22 +1,16 @@
 //! Reclaim on demand: hooks, `malloc_trim` giving memory back, failures and totals.
 //! The totals and hooks are process-wide: the tests of this file run one at a time.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
+use support::{events, serial};
 
 use memtrack::reclaim::{self, HookFailure, ReclaimReason};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const MB: u64 = 1024 * 1024;
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn events(name: &str) -> Vec<Value> {
-    memtrack::logging::capture_global().events(name)
-}
 
 /// On glibc, memory freed in the middle of the heap stays resident until
 /// `malloc_trim`: many 16 KiB blocks (below the mmap threshold) are written, a small

@@ -76,9 +76,11 @@ impl Drop for Close<'_, '_> {
     fn drop(&mut self) {
         let frame = self.0;
         CURRENT.set(frame.prev);
-        if let Some(moved) = alloc::thread_counters().and_then(|now| frame.moved(now)) {
-            let rise = alloc::peak_end(frame.mark);
-            frame.tracker.charge(moved, rise);
+        if frame.start.is_some() {
+            let (now, rise) = alloc::frame_end(frame.mark);
+            if let Some(moved) = frame.moved(now) {
+                frame.tracker.charge(moved, rise);
+            }
         }
         if std::thread::panicking() {
             frame.tracker.end_panicked();
@@ -88,11 +90,9 @@ impl Drop for Close<'_, '_> {
 
 /// Runs `f` inside a frame of `tracker` on this thread.
 pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
-    let start = alloc::thread_counters();
-    let mark = if start.is_some() {
-        alloc::peak_begin()
-    } else {
-        PeakMark::default()
+    let (start, mark) = match alloc::frame_begin() {
+        Some((counters, mark)) => (Some(counters), mark),
+        None => (None, PeakMark::default()),
     };
     let frame = Frame {
         tracker,

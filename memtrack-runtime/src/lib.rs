@@ -20,6 +20,7 @@
 pub mod alloc;
 mod attribution;
 pub mod caches;
+mod clock;
 pub mod config;
 mod events;
 pub mod fetch;

@@ -5,9 +5,10 @@
 //! per-process refresh (tens of microseconds). `/proc/self/smaps` is never read: it
 //! costs far too much for a per-operation path.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::{self, Stamp};
 
 /// Resident set size in bytes, or `None` where the platform does not say.
 ///
@@ -21,35 +22,25 @@ pub fn rss_bytes() -> Option<u64> {
     imp::rss_bytes()
 }
 
-/// How old a reading [`rss_bytes_at`] may hand out again. Operations that start or
-/// end within this long of another one share its reading instead of reading
-/// `/proc` again, so a burst of short operations costs one read per millisecond.
+/// How old an RSS reading an operation may reuse. Operations that start or end
+/// within this long of another one share its reading instead of reading `/proc`
+/// again, so a burst of short operations costs one read per millisecond.
 pub const RSS_RESOLUTION: Duration = Duration::from_millis(1);
 
 /// Resident set size as of `now`, reusing a reading taken at most
-/// [`RSS_RESOLUTION`] earlier by any thread. What trackers use at the start and end
-/// of every operation; the monitor, checkpoints and health read afresh with
+/// [`RSS_RESOLUTION`] earlier by any thread: what trackers use at the start and end
+/// of every operation. The monitor, checkpoints and health read afresh with
 /// [`rss_bytes`].
-///
-/// ```
-/// let now = std::time::Instant::now();
-/// let first = memtrack::process::rss_bytes_at(now);
-/// assert_eq!(memtrack::process::rss_bytes_at(now), first);
-/// ```
-#[must_use]
-pub fn rss_bytes_at(now: Instant) -> Option<u64> {
-    static ANCHOR: OnceLock<Instant> = OnceLock::new();
-    /// Nanoseconds after ANCHOR of the last reading, plus one (0: none yet).
+pub(crate) fn rss_bytes_at(now: Stamp) -> Option<u64> {
+    /// The stamp of the last reading (0: none yet).
     static READ_AT: AtomicU64 = AtomicU64::new(0);
     static LAST: AtomicU64 = AtomicU64::new(0);
 
-    let anchor = *ANCHOR.get_or_init(|| now);
-    let at = u64::try_from(now.saturating_duration_since(anchor).as_nanos())
-        .unwrap_or(u64::MAX - 1)
-        .saturating_add(1);
     let read_at = READ_AT.load(Ordering::Acquire);
-    let resolution = u64::try_from(RSS_RESOLUTION.as_nanos()).unwrap_or(u64::MAX);
-    if read_at != 0 && at >= read_at && at - read_at < resolution {
+    if read_at != 0
+        && clock::between(Stamp::from_raw(read_at), now) < RSS_RESOLUTION
+        && now.raw() >= read_at
+    {
         let last = LAST.load(Ordering::Relaxed);
         if last != 0 {
             return Some(last);
@@ -57,7 +48,7 @@ pub fn rss_bytes_at(now: Instant) -> Option<u64> {
     }
     let rss = rss_bytes()?;
     LAST.store(rss, Ordering::Relaxed);
-    READ_AT.store(at, Ordering::Release);
+    READ_AT.store(now.raw().max(1), Ordering::Release);
     Some(rss)
 }
 

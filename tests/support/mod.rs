@@ -55,3 +55,25 @@ pub fn events_of(event: &str, op_name: &str) -> Vec<Value> {
         .filter(|l| l["op_name"] == op_name)
         .collect()
 }
+
+/// Serialises the tests of one binary that share a process-wide singleton (the
+/// monitor): each holds the guard for its whole run.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Every captured event named `name`.
+pub fn events(name: &str) -> Vec<Value> {
+    logs().events(name)
+}
+
+/// A config whose monitor would not tick on its own during a test.
+pub fn minute_config() -> memtrack::Config {
+    memtrack::Config::builder()
+        .monitor_interval(std::time::Duration::from_secs(60))
+        .cache_stats_interval(std::time::Duration::from_secs(60))
+        .build()
+        .expect("valid config")
+}

@@ -98,5 +98,5 @@ pub use stats::{
 };
 #[allow(unused_imports)]
 pub(crate) use thread_slot::{
-    PeakMark, ThreadCounters, peak_begin, peak_end, thread_counters, without_peak,
+    PeakMark, ThreadCounters, frame_begin, frame_end, thread_counters, without_peak,
 };

@@ -29,7 +29,7 @@ struct Local {
     /// The thread's counters while in `Mode::Shared` (carried over from the slot when
     /// the slot is released, so the thread's counters never go back).
     own: Cell<Counts>,
-    /// Highest live value since the last `peak_begin`, less `offset` (thread-relative,
+    /// Highest live value since the last `raw_peak_begin`, less `offset` (thread-relative,
     /// may be < 0).
     mark: Cell<i64>,
     /// Net bytes kept by memtrack's own bookkeeping inside [`without_peak`]: live
@@ -260,31 +260,16 @@ pub(crate) fn thread_counters() -> Option<ThreadCounters> {
     switch::figures_available().then(raw_thread_counters)
 }
 
-/// Saved state of the thread's live high-water mark, returned by [`peak_begin`].
+/// Saved state of the thread's live high-water mark, returned by [`raw_peak_begin`].
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PeakMark {
     pub(crate) saved_mark: i64,
     pub(crate) live_at_begin: i64,
 }
 
-/// The mark handed out when nothing is measured: [`peak_end`] then reports 0 and
-/// leaves the thread's mark as it is.
-const UNMEASURED: PeakMark = PeakMark {
-    saved_mark: i64::MIN,
-    live_at_begin: i64::MAX,
-};
-
 /// Starts measuring the thread's live peak for a frame: remembers the old mark and
-/// sets the mark to the thread's current live bytes.
-#[inline]
-pub(crate) fn peak_begin() -> PeakMark {
-    if !switch::figures_available() {
-        return UNMEASURED;
-    }
-    raw_peak_begin()
-}
-
-/// [`peak_begin`] whether or not the public figures are available.
+/// sets the mark to the thread's current live bytes (whether or not the public
+/// figures are available; [`frame_begin`] checks that).
 pub(super) fn raw_peak_begin() -> PeakMark {
     LOCAL
         .try_with(|local| {
@@ -296,11 +281,16 @@ pub(super) fn raw_peak_begin() -> PeakMark {
             local.mark.set(live);
             mark
         })
-        .unwrap_or(UNMEASURED)
+        // Without the thread-local (thread exit), a mark that measures nothing:
+        // `peak_end` then reports 0 and leaves the mark as it is.
+        .unwrap_or(PeakMark {
+            saved_mark: i64::MIN,
+            live_at_begin: i64::MAX,
+        })
 }
 
-/// Ends a frame started by [`peak_begin`]: returns how far the thread's live bytes
-/// rose above their value at `peak_begin` during the frame, and restores the outer
+/// Ends a frame started by [`raw_peak_begin`]: returns how far the thread's live
+/// bytes rose above their value at `raw_peak_begin` during the frame, and restores the outer
 /// mark (as the max of both, so an enclosing frame still sees this frame's peak).
 #[inline]
 pub(crate) fn peak_end(mark: PeakMark) -> u64 {
@@ -311,6 +301,21 @@ pub(crate) fn peak_end(mark: PeakMark) -> u64 {
             high.saturating_sub(mark.live_at_begin).max(0) as u64
         })
         .unwrap_or(0)
+}
+
+/// Opens an attribution frame: the thread's counters and a peak mark (as
+/// [`raw_peak_begin`]); `None` when the allocator is not counting.
+#[inline]
+pub(crate) fn frame_begin() -> Option<(ThreadCounters, PeakMark)> {
+    switch::figures_available().then(|| (raw_thread_counters(), raw_peak_begin()))
+}
+
+/// Closes a frame opened by [`frame_begin`]: the thread's counters now and the rise
+/// of its live bytes during the frame (as [`peak_end`]).
+#[inline]
+pub(crate) fn frame_end(mark: PeakMark) -> (ThreadCounters, u64) {
+    let rise = peak_end(mark);
+    (raw_thread_counters(), rise)
 }
 
 /// Runs `f` without letting its allocations raise the thread's live high-water mark

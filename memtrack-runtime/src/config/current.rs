@@ -4,17 +4,47 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use super::Config;
+use crate::units::mb_to_bytes;
 
-static DEFAULT: LazyLock<Config> = LazyLock::new(Config::default);
-static CURRENT: AtomicPtr<Config> = AtomicPtr::new(std::ptr::null_mut());
+/// The byte thresholds the tracker compares against on every operation, converted
+/// from the config's megabytes once, when the config is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    pub(crate) delta_bytes: u64,
+    pub(crate) spike_heap_bytes: u64,
+    pub(crate) spike_rss_bytes: u64,
+    pub(crate) checkpoint_delta_bytes: u64,
+}
 
-/// The current config: the last one passed to [`set`], else the defaults.
-///
-/// ```
-/// assert!(memtrack::config::get().max_metadata_len() > 0);
-/// ```
-#[must_use]
-pub fn get() -> &'static Config {
+impl Limits {
+    pub(crate) fn of(config: &Config) -> Self {
+        Limits {
+            delta_bytes: mb_to_bytes(config.delta_threshold_mb()),
+            spike_heap_bytes: mb_to_bytes(config.spike_heap_mb()),
+            spike_rss_bytes: mb_to_bytes(config.spike_rss_mb()),
+            checkpoint_delta_bytes: mb_to_bytes(config.checkpoint_delta_mb()),
+        }
+    }
+}
+
+/// A config with its derived limits.
+#[derive(Debug)]
+struct Current {
+    config: Config,
+    limits: Limits,
+}
+
+impl Current {
+    fn new(config: Config) -> Self {
+        let limits = Limits::of(&config);
+        Current { config, limits }
+    }
+}
+
+static DEFAULT: LazyLock<Current> = LazyLock::new(|| Current::new(Config::default()));
+static CURRENT: AtomicPtr<Current> = AtomicPtr::new(std::ptr::null_mut());
+
+fn current() -> &'static Current {
     let ptr = CURRENT.load(Ordering::Acquire);
     if ptr.is_null() {
         &DEFAULT
@@ -23,6 +53,21 @@ pub fn get() -> &'static Config {
         // `set` and is never freed, so it is valid for 'static and never mutated.
         unsafe { &*ptr }
     }
+}
+
+/// The current config's byte thresholds.
+pub(crate) fn limits() -> &'static Limits {
+    &current().limits
+}
+
+/// The current config: the last one passed to [`set`], else the defaults.
+///
+/// ```
+/// assert!(memtrack::config::get().max_metadata_len() > 0);
+/// ```
+#[must_use]
+pub fn get() -> &'static Config {
+    &current().config
 }
 
 /// Makes `config` the current config for every tracker, monitor tick and report that
@@ -38,7 +83,7 @@ pub fn get() -> &'static Config {
 /// assert_eq!(memtrack::config::get().large_allocation_bytes(), 1 << 20);
 /// ```
 pub fn set(config: Config) {
-    let leaked: &'static mut Config = Box::leak(Box::new(config));
+    let leaked: &'static mut Current = Box::leak(Box::new(Current::new(config)));
     CURRENT.store(leaked, Ordering::Release);
 }
 
@@ -51,6 +96,8 @@ mod tests {
         let before = get().clone();
         set(Config::builder().top_operations(9).build().unwrap());
         assert_eq!(get().top_operations(), 9);
+        set(Config::builder().delta_threshold_mb(2.0).build().unwrap());
+        assert_eq!(limits().delta_bytes, 2 << 20);
         set(before.clone());
         assert_eq!(*get(), before);
     }

@@ -46,6 +46,7 @@ mod error;
 mod parse;
 mod settings;
 
+pub(crate) use current::{Limits, limits};
 pub use current::{get, set};
 pub use error::{ConfigError, InvalidSetting};
 pub use settings::{Config, ConfigBuilder};

@@ -37,7 +37,9 @@ impl Charge {
         self.freed.store(after.freed, Ordering::Relaxed);
         self.allocs.store(after.allocs, Ordering::Relaxed);
         self.peak.store(after.peak, Ordering::Relaxed);
-        self.frames.fetch_add(1, Ordering::Release);
+        // One writer at a time (see above): no read-modify-write needed.
+        let frames = self.frames.load(Ordering::Relaxed);
+        self.frames.store(frames.wrapping_add(1), Ordering::Release);
         after
     }
 

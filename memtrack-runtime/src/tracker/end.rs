@@ -4,17 +4,17 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ptr;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use super::significance::{self, Figures, Verdict};
 use super::{EndedBy, Kind, Outcome, Tracker};
 use crate::alloc;
 use crate::attribution::{self, Charged};
+use crate::clock;
 use crate::config;
 use crate::events::{self, CheckpointEvent, OperationEvent};
 use crate::metadata::{ToValue, Value, debug_bounded, display_bounded};
 use crate::process;
-use crate::units::{self, mb_to_bytes};
+use crate::units;
 
 impl Tracker {
     /// Ends the operation as a success. A second `end*` call does nothing.
@@ -84,8 +84,8 @@ impl Tracker {
         if self.ended.swap(true, Ordering::AcqRel) {
             return;
         }
-        let now = Instant::now();
-        let duration = now.saturating_duration_since(self.started);
+        let now = clock::now();
+        let duration = clock::between(self.started, now);
         let charged = self.charged_now();
         let rss_end = self.rss_start.and_then(|_| process::rss_bytes_at(now));
         let heap_end = self
@@ -109,7 +109,7 @@ impl Tracker {
             rss_delta,
             failed,
         };
-        let verdict = significance::judge(&figures, config::get());
+        let verdict = significance::judge(&figures, config::get(), config::limits());
         if verdict == Verdict::Quiet {
             return;
         }
@@ -179,7 +179,7 @@ impl Tracker {
         } else {
             heap_delta.or(rss_delta).map_or(0, i64::unsigned_abs)
         };
-        if moved < mb_to_bytes(config.checkpoint_delta_mb()) {
+        if moved < config::limits().checkpoint_delta_bytes {
             return;
         }
         let mut metadata = self.metadata_snapshot();
@@ -192,7 +192,7 @@ impl Tracker {
                 op_name: self.name(),
                 op_number: self.id,
                 checkpoint: &checkpoint.to_string(),
-                elapsed: self.started.elapsed(),
+                elapsed: self.elapsed(),
                 rss,
                 rss_delta,
                 heap,

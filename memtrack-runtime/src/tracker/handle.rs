@@ -3,12 +3,12 @@
 use std::borrow::Cow;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
 
 use super::charge::Charge;
 use super::ids;
 use crate::alloc::{self, ThreadCounters};
 use crate::attribution::Charged;
+use crate::clock::{self, Stamp};
 use crate::config;
 use crate::metadata::{Metadata, ToValue, Value};
 use crate::process;
@@ -46,7 +46,7 @@ pub struct Tracker {
     pub(super) own_name: Option<Box<str>>,
     pub(super) id: u64,
     pub(super) kind: Kind,
-    pub(super) started: Instant,
+    pub(super) started: Stamp,
     pub(super) rss_start: Option<u64>,
     pub(super) heap_start: Option<u64>,
     pub(super) ended: AtomicBool,
@@ -89,7 +89,7 @@ impl Tracker {
 
     pub(crate) fn begin(site: &'static Site, own_name: Option<Box<str>>, kind: Kind) -> Tracker {
         site.on_start();
-        let started = Instant::now();
+        let started = clock::now();
         let (rss_start, heap_start) = if config::get().sample_rss() {
             (
                 process::rss_bytes_at(started),
@@ -172,7 +172,7 @@ impl Tracker {
     /// How long the operation has run so far.
     #[must_use]
     pub fn elapsed(&self) -> std::time::Duration {
-        self.started.elapsed()
+        clock::between(self.started, clock::now())
     }
 
     /// What the operation has been charged, with an open frame's movement.

@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use crate::attribution::Charged;
-use crate::config::Config;
-use crate::units::mb_to_bytes;
+use crate::config::{Config, Limits};
 
 /// The event an ended operation produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,27 +33,19 @@ pub(super) struct Figures {
 /// `operation_time_threshold`; it is a spike when its heap peak or net reached
 /// `spike_heap_mb` (heap figures) or its RSS moved `spike_rss_mb` (RSS only). Failed
 /// operations are logged whatever their size when `log_failures` is on.
-pub(super) fn judge(f: &Figures, config: &Config) -> Verdict {
-    let delta = mb_to_bytes(config.delta_threshold_mb());
+pub(super) fn judge(f: &Figures, config: &Config, limits: &Limits) -> Verdict {
     let (moved, spike_at) = if let Some(c) = f.charged {
-        (
-            c.peak.max(c.net().unsigned_abs()),
-            mb_to_bytes(config.spike_heap_mb()),
-        )
+        (c.peak.max(c.net().unsigned_abs()), limits.spike_heap_bytes)
     } else if let Some(h) = f.heap_delta {
-        (h.unsigned_abs(), mb_to_bytes(config.spike_heap_mb()))
+        (h.unsigned_abs(), limits.spike_heap_bytes)
     } else if let Some(r) = f.rss_delta {
-        (r.unsigned_abs(), mb_to_bytes(config.spike_rss_mb()))
+        (r.unsigned_abs(), limits.spike_rss_bytes)
     } else {
         (0, u64::MAX)
     };
-    let rss_spike = f.charged.is_none()
-        && f.heap_delta.is_none()
-        && f.rss_delta
-            .is_some_and(|r| r.unsigned_abs() >= mb_to_bytes(config.spike_rss_mb()));
-    if moved >= spike_at || rss_spike {
+    if moved >= spike_at {
         Verdict::Spike
-    } else if moved >= delta
+    } else if moved >= limits.delta_bytes
         || f.duration >= config.operation_time_threshold()
         || (f.failed && config.log_failures())
     {
@@ -86,7 +77,7 @@ mod tests {
             rss_delta: Some(MB),
             ..Figures::default()
         };
-        assert_eq!(judge(&f, &c), Verdict::Quiet);
+        assert_eq!(judge(&f, &c, &Limits::of(&c)), Verdict::Quiet);
     }
 
     #[test]
@@ -96,12 +87,12 @@ mod tests {
             rss_delta: Some(-6 * MB),
             ..Figures::default()
         };
-        assert_eq!(judge(&op, &c), Verdict::Operation);
+        assert_eq!(judge(&op, &c, &Limits::of(&c)), Verdict::Operation);
         let spike = Figures {
             rss_delta: Some(50 * MB),
             ..Figures::default()
         };
-        assert_eq!(judge(&spike, &c), Verdict::Spike);
+        assert_eq!(judge(&spike, &c, &Limits::of(&c)), Verdict::Spike);
     }
 
     #[test]
@@ -113,14 +104,14 @@ mod tests {
             rss_delta: Some(0),
             ..Figures::default()
         };
-        assert_eq!(judge(&churn, &c), Verdict::Spike);
+        assert_eq!(judge(&churn, &c, &Limits::of(&c)), Verdict::Spike);
         // RSS moved 80 MB because of other operations: this one is quiet
         let blamed = Figures {
             charged: charged(1024, 0, 1024),
             rss_delta: Some(80 * MB),
             ..Figures::default()
         };
-        assert_eq!(judge(&blamed, &c), Verdict::Quiet);
+        assert_eq!(judge(&blamed, &c, &Limits::of(&c)), Verdict::Quiet);
     }
 
     #[test]
@@ -130,13 +121,13 @@ mod tests {
             duration: Duration::from_millis(1000),
             ..Figures::default()
         };
-        assert_eq!(judge(&slow, &c), Verdict::Operation);
+        assert_eq!(judge(&slow, &c, &Limits::of(&c)), Verdict::Operation);
         let failed = Figures {
             failed: true,
             ..Figures::default()
         };
-        assert_eq!(judge(&failed, &c), Verdict::Operation);
+        assert_eq!(judge(&failed, &c, &Limits::of(&c)), Verdict::Operation);
         let quiet = Config::builder().log_failures(false).build().unwrap();
-        assert_eq!(judge(&failed, &quiet), Verdict::Quiet);
+        assert_eq!(judge(&failed, &quiet, &Limits::of(&quiet)), Verdict::Quiet);
     }
 }
