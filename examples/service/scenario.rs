@@ -3,6 +3,7 @@
 //! cache stats tick fast enough to see the caches grow.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use crate::client::Http;
@@ -33,7 +34,7 @@ async fn get(http: &Http, base: SocketAddr, path: &str, client: usize) -> u16 {
     http.get_from(&url, Some(&ip)).await.map_or(0, |r| r.status)
 }
 
-pub async fn run(base: SocketAddr, hold: bool) -> Result<(), String> {
+pub async fn run(base: SocketAddr, log: &Path, hold: bool) -> Result<(), String> {
     let http = Http::new();
     // Let the monitor log an empty-cache snapshot first.
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -92,6 +93,7 @@ pub async fn run(base: SocketAddr, hold: bool) -> Result<(), String> {
         .map(|r| String::from_utf8_lossy(&r.body).into_owned())
         .unwrap_or_else(|e| format!("health check failed: {e}"));
     println!("GET /health -> {health}");
+    print_highlights(log);
     println!("{PLANTED}");
     println!("scenario done");
 
@@ -106,4 +108,37 @@ pub async fn run(base: SocketAddr, hold: bool) -> Result<(), String> {
         .await;
     }
     Ok(())
+}
+
+/// Prints the log lines an on-call engineer would look at first: spikes and failures.
+fn print_highlights(log: &Path) {
+    let Ok(text) = std::fs::read_to_string(log) else {
+        return;
+    };
+    println!("log lines worth a look:");
+    for line in text.lines() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let spike = event["event"] == "memory_spike_operation";
+        let failed = event["event"] == "memory_operation" && event["success"] == false;
+        if spike || failed {
+            let fields = [
+                "event",
+                "op_name",
+                "ended_by",
+                "error",
+                "duration_ms",
+                "alloc_bytes",
+                "net_bytes",
+                "peak_bytes",
+                "rss_delta_mb",
+            ];
+            let shown: serde_json::Map<String, serde_json::Value> = fields
+                .iter()
+                .filter_map(|f| event.get(*f).map(|v| ((*f).to_owned(), v.clone())))
+                .collect();
+            println!("  {}", serde_json::Value::Object(shown));
+        }
+    }
 }
