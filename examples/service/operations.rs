@@ -3,33 +3,26 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use memtrack::fetch::url_host;
 use memtrack::memtrack;
 
 use crate::app::State;
 use crate::upstream;
 
-/// The host of `url`, for metadata (never the path, query or credentials).
-pub fn host(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    host.split(':').next().unwrap_or_default()
-}
-
 /// Reads an article from the fast source and keeps its text in the cache.
-#[memtrack("article-fetch-smry-fast", url_host = host(url))]
+#[memtrack("article-fetch-smry-fast", url_host = url_host(url))]
 pub async fn fetch_smry_fast(state: &State, url: &str) -> Result<usize, String> {
     fetch_article(state, url, "smry-fast").await
 }
 
 /// Reads an article through the slow source (it fails when the origin does).
-#[memtrack("article-fetch-smry-slow", url_host = host(url))]
+#[memtrack("article-fetch-smry-slow", url_host = url_host(url))]
 pub async fn fetch_smry_slow(state: &State, url: &str) -> Result<usize, String> {
     fetch_article(state, url, "smry-slow").await
 }
 
 /// Reads an article from the archive.
-#[memtrack("article-fetch-wayback", url_host = host(url))]
+#[memtrack("article-fetch-wayback", url_host = url_host(url))]
 pub async fn fetch_wayback(state: &State, url: &str) -> Result<usize, String> {
     fetch_article(state, url, "wayback").await
 }
@@ -73,10 +66,10 @@ fn extract_text(html: &str) -> String {
 
 /// Calls the extraction API, then builds a DOM-like model forty times the size of
 /// the answer and drops it: a spike that RSS alone might never show.
-#[memtrack("diffbot-api-call", url_host = host(url))]
+#[memtrack("diffbot-api-call", url_host = url_host(url))]
 pub async fn diffbot_api_call(state: &State, url: &str) -> Result<usize, String> {
     let started = Instant::now();
-    let api = format!("http://{}/v3/analyze?url={}", state.upstream, host(url));
+    let api = format!("http://{}/v3/analyze?url={}", state.upstream, url_host(url));
     let fetched = state.http.get(&api).await?;
     memtrack::track_fetch_response(
         &api,

@@ -30,6 +30,16 @@ macro_rules! emit {
 #[allow(unused_imports)]
 pub(crate) use emit;
 
+/// Writes events from inside operations: memtrack's own bookkeeping, kept out of
+/// every open operation's account, and shielded from a subscriber that panics (an
+/// operation may end in a `Drop` while a panic unwinds, where a second panic would
+/// abort the process). Such a panic loses that one event.
+pub(crate) fn write(f: impl FnOnce()) {
+    crate::attribution::untracked(|| {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    });
+}
+
 /// Builds the `extra` field: a JSON object of run-time keys.
 #[derive(Debug, Default)]
 pub(crate) struct Extra(Map<String, Json>);

@@ -37,7 +37,7 @@ pub(crate) fn log(
     if estimated_bytes < config.large_allocation_bytes() {
         return;
     }
-    attribution::untracked(|| {
+    events::write(|| {
         let mut metadata = Metadata::new();
         for (k, v) in fields {
             metadata.insert(k, v, config.max_metadata_keys());

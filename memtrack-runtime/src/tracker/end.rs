@@ -114,7 +114,7 @@ impl Tracker {
             return;
         }
         let metadata = self.metadata_snapshot();
-        attribution::untracked(|| {
+        events::write(|| {
             events::operation(&OperationEvent {
                 spike: verdict == Verdict::Spike,
                 op_name: self.name(),
@@ -187,7 +187,7 @@ impl Tracker {
             metadata.insert(k, v, config.max_metadata_keys().saturating_add(16));
         }
         let checkpoint = Value::text(name);
-        attribution::untracked(|| {
+        events::write(|| {
             events::checkpoint(&CheckpointEvent {
                 op_name: self.name(),
                 op_number: self.id,
