@@ -13,7 +13,7 @@
 //! finds the large ones. The level is `info`, `warn` when the response is both large
 //! and slow.
 //!
-//! With the `http` feature, [`track_http_response`] reads the status and
+//! With the `http` feature, `track_http_response` reads the status and
 //! `Content-Length` from an `http::Response`.
 
 mod host;
