@@ -47,7 +47,9 @@ pub(crate) fn log_snapshot_with(stats: &CacheStats) {
         active_operations = stats.active_operations,
         rss_mb = process::rss_bytes().map(mb),
         heap_used_mb = heap.map(|h| mb(h.live_bytes)),
-        heap_total_mb = heap.map(|h| mb(h.peak_bytes)),
+        heap_total_mb = heap
+            .as_ref()
+            .map(|h| mb(crate::health::heap_total_bytes(h))),
         extra = extra.as_deref(),
         "cache_stats_snapshot: {} caches",
         stats.caches.len()

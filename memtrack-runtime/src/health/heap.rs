@@ -12,18 +12,20 @@ pub(super) struct Heap {
 /// system (`mallinfo2`, which also sees through a counting allocator wrapping the
 /// system allocator), else the counting allocator's peak. `None` when neither exists.
 pub(super) fn heap() -> Option<Heap> {
-    let malloc = malloc_info();
-    match (crate::alloc::heap_stats(), malloc) {
-        (Some(stats), Some(m)) => Some(Heap {
+    match crate::alloc::heap_stats() {
+        Some(stats) => Some(Heap {
             used: stats.live_bytes,
-            total: m.total.max(stats.live_bytes),
+            total: total_bytes(&stats),
         }),
-        (Some(stats), None) => Some(Heap {
-            used: stats.live_bytes,
-            total: stats.peak_bytes,
-        }),
-        (None, m) => m,
+        None => malloc_info(),
     }
+}
+
+/// The heap's total size next to the counting allocator's figures, as every event
+/// and the health report give it: what the C allocator holds from the system
+/// (`mallinfo2`) where it says, else the peak of live bytes.
+pub(crate) fn total_bytes(stats: &crate::alloc::HeapStats) -> u64 {
+    malloc_info().map_or(stats.peak_bytes, |m| m.total.max(stats.live_bytes))
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -23,6 +23,8 @@
 
 mod heap;
 
+pub(crate) use heap::total_bytes as heap_total_bytes;
+
 use serde::Serialize;
 
 use crate::caches::{self, CacheStats};

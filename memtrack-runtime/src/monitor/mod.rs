@@ -5,7 +5,8 @@
 //!
 //! - `memory_snapshot`: `uptime_minutes` (since the monitor started), `rss_mb`,
 //!   `rss_delta_mb`, with the counting allocator `heap_used_mb` (live bytes),
-//!   `heap_total_mb` (the peak of live bytes) and `heap_used_delta_mb` (absent
+//!   `heap_total_mb` (what the C allocator holds from the system, glibc `mallinfo2`,
+//!   else the peak of live bytes) and `heap_used_delta_mb` (absent
 //!   without it), `active_operations`, every registered cache's size as a top-level
 //!   field, and `top_operations`: the operations charged the most memory during the
 //!   interval, heap bytes allocated first, then RSS growth, each as
