@@ -42,20 +42,26 @@ struct Charged {
     allocs: i64,
 }
 
-fn charged(op_name: &str) -> Charged {
-    let line = only_operation(op_name);
-    let field = |name: &str| -> i64 {
-        line[name]
-            .as_i64()
-            .unwrap_or_else(|| panic!("{name} missing in {line}"))
-    };
-    Charged {
-        alloc_bytes: field("alloc_bytes"),
-        freed_bytes: field("freed_bytes"),
-        net_bytes: field("net_bytes"),
-        peak_bytes: field("peak_bytes"),
-        allocs: field("allocs"),
+impl Charged {
+    /// The heap figures of one operation event.
+    fn of(line: &serde_json::Value) -> Charged {
+        let field = |name: &str| -> i64 {
+            line[name]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{name} missing in {line}"))
+        };
+        Charged {
+            alloc_bytes: field("alloc_bytes"),
+            freed_bytes: field("freed_bytes"),
+            net_bytes: field("net_bytes"),
+            peak_bytes: field("peak_bytes"),
+            allocs: field("allocs"),
+        }
     }
+}
+
+fn charged(op_name: &str) -> Charged {
+    Charged::of(&only_operation(op_name))
 }
 
 /// What an operation that keeps `kept` bytes (in `allocs` allocations) and frees one
@@ -193,21 +199,11 @@ fn sync_operations_on_plain_threads_are_charged_exactly() {
 /// The last operation event of `op_name` (the nested tests run their pattern twice).
 fn last_charged(op_name: &str) -> Charged {
     let lines = support::operations(op_name);
-    let line = lines
-        .last()
-        .unwrap_or_else(|| panic!("no event of {op_name}"));
-    let field = |name: &str| -> i64 {
-        line[name]
-            .as_i64()
-            .unwrap_or_else(|| panic!("{name} missing in {line}"))
-    };
-    Charged {
-        alloc_bytes: field("alloc_bytes"),
-        freed_bytes: field("freed_bytes"),
-        net_bytes: field("net_bytes"),
-        peak_bytes: field("peak_bytes"),
-        allocs: field("allocs"),
-    }
+    Charged::of(
+        lines
+            .last()
+            .unwrap_or_else(|| panic!("no event of {op_name}")),
+    )
 }
 
 fn nested_sync_round() -> (Vec<u8>, Vec<u8>) {
