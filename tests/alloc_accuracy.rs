@@ -140,14 +140,7 @@ async fn concurrent_async_operations_are_charged_exactly() {
     log_everything();
     warm_up().await;
     let kept = run_all(true).await;
-    for i in 0..OPS {
-        let [a, b, c] = sizes(i);
-        assert_eq!(
-            charged(&format!("accuracy-async-{i}")),
-            expected(a + b + c, 3),
-            "operation {i}"
-        );
-    }
+    assert_each_charged_its_own("accuracy-async");
     drop(kept);
 }
 
@@ -185,15 +178,21 @@ fn sync_operations_on_plain_threads_are_charged_exactly() {
         .into_iter()
         .map(|h| h.join().expect("thread ran"))
         .collect();
+    assert_each_charged_its_own("accuracy-sync");
+    drop(kept);
+}
+
+/// Every operation `<prefix>-<i>` was charged exactly its three kept buffers and
+/// the scratch buffer it freed.
+fn assert_each_charged_its_own(prefix: &str) {
     for i in 0..OPS {
         let [a, b, c] = sizes(i);
         assert_eq!(
-            charged(&format!("accuracy-sync-{i}")),
+            charged(&format!("{prefix}-{i}")),
             expected(a + b + c, 3),
             "operation {i}"
         );
     }
-    drop(kept);
 }
 
 /// The last operation event of `op_name` (the nested tests run their pattern twice).
