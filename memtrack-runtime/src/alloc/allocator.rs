@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 
 #[cfg(not(feature = "passthrough-alloc"))]
-use super::{switch, thread_slot};
+use super::thread_slot;
 
 /// A counting global allocator wrapping `A` (the system allocator by default).
 ///
@@ -23,9 +23,9 @@ use super::{switch, thread_slot};
 /// # drop(v);
 /// ```
 ///
-/// Every allocation is counted on the calling thread with two or three plain
-/// loads and stores to memory only that thread writes; see the [module
-/// documentation](super) for what the figures mean. With the `passthrough-alloc`
+/// Every allocation is counted on the calling thread with plain loads and stores
+/// to memory only that thread writes, and no atomic read-modify-write; see the
+/// [module documentation](super) for what the figures mean and what it costs. With the `passthrough-alloc`
 /// feature, or after [`Allocator::set_counting(false)`](Allocator::set_counting), it
 /// only forwards.
 #[derive(Debug, Default, Clone, Copy)]
@@ -90,6 +90,22 @@ impl<A> Allocator<A> {
     }
 }
 
+impl<A: GlobalAlloc> Allocator<A> {
+    /// `dealloc` for a free the fast path did not count.
+    ///
+    /// # Safety
+    ///
+    /// The contract of [`GlobalAlloc::dealloc`].
+    #[cfg(not(feature = "passthrough-alloc"))]
+    #[cold]
+    #[inline(never)]
+    unsafe fn dealloc_slow(&self, ptr: *mut u8, layout: Layout) {
+        thread_slot::on_free(layout.size() as u64);
+        // SAFETY: the caller passes on the guarantees of `GlobalAlloc::dealloc`.
+        unsafe { self.inner.dealloc(ptr, layout) }
+    }
+}
+
 // SAFETY: every method forwards to the inner allocator with the caller's arguments
 // unchanged and returns its result unchanged; counting only reads the layout sizes and
 // touches memory owned by the counters (it never allocates, locks or panics).
@@ -99,7 +115,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
         // SAFETY: forwarded with the caller's guarantees about `layout`.
         let ptr = unsafe { self.inner.alloc(layout) };
         #[cfg(not(feature = "passthrough-alloc"))]
-        if !ptr.is_null() && switch::counting_enabled() {
+        if !ptr.is_null() {
             thread_slot::on_alloc(layout.size() as u64);
         }
         ptr
@@ -110,7 +126,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
         // SAFETY: forwarded with the caller's guarantees about `layout`.
         let ptr = unsafe { self.inner.alloc_zeroed(layout) };
         #[cfg(not(feature = "passthrough-alloc"))]
-        if !ptr.is_null() && switch::counting_enabled() {
+        if !ptr.is_null() {
             thread_slot::on_alloc(layout.size() as u64);
         }
         ptr
@@ -119,10 +135,13 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // Counted before the memory goes back, so the process estimate never exceeds
-        // what is really held.
+        // what is really held. The common case is counted inline; the rest goes
+        // through `dealloc_slow`, so that both end in a tail call to the inner
+        // allocator.
         #[cfg(not(feature = "passthrough-alloc"))]
-        if switch::counting_enabled() {
-            thread_slot::on_free(layout.size() as u64);
+        if !thread_slot::free_fast(layout.size() as u64) {
+            // SAFETY: the caller's guarantees, passed on unchanged.
+            return unsafe { self.dealloc_slow(ptr, layout) };
         }
         // SAFETY: forwarded with the caller's guarantees: `ptr` was allocated by this
         // allocator (hence by `inner`) with `layout`.
@@ -135,7 +154,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
         // `new_size`.
         let new_ptr = unsafe { self.inner.realloc(ptr, layout, new_size) };
         #[cfg(not(feature = "passthrough-alloc"))]
-        if !new_ptr.is_null() && switch::counting_enabled() {
+        if !new_ptr.is_null() {
             thread_slot::on_realloc(layout.size() as u64, new_size as u64);
         }
         new_ptr

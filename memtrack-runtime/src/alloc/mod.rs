@@ -28,8 +28,12 @@
 //! Each thread claims a slot in a fixed static registry (256 cache-line-padded slots,
 //! claimed with a compare-and-swap on the thread's first allocation) and is the only
 //! writer of the slot's counters: an allocation costs a relaxed load and store per
-//! counter on a cache line no other thread writes, no read-modify-write. Process
-//! totals ([`heap_stats`]) are the sum over the slots plus:
+//! counter on a cache line no other thread writes, no read-modify-write. On the
+//! common path an allocation or free reads one thread-local pointer and one flag,
+//! updates the counters and compares the thread's live bytes with one bound (see
+//! *Peak*); anything else (claiming a slot, a new high-water mark, publishing to the
+//! process estimate) is out of line. Process totals ([`heap_stats`]) are the sum over
+//! the slots plus:
 //!
 //! - a retired total into which a thread's slot is folded when the thread exits (on
 //!   Unix through a POSIX thread-specific key destructor, so no thread-local with a
@@ -59,13 +63,17 @@
 //!
 //! Per operation, the tracker uses the thread-relative high-water mark instead, which
 //! is exact: a thread raises its mark on every allocation that takes its live bytes
-//! above it.
+//! above it. The hot path folds both checks into one: a thread keeps the lower of
+//! its mark and the top of its publishing window as a single ceiling, so an
+//! allocation that stays under it needs one comparison.
 //!
 //! # Switching counting off
 //!
 //! The `passthrough-alloc` feature compiles the allocator down to plain forwarding:
 //! [`heap_stats`] returns `None`, nothing is attributed. [`set_counting`] does the same
-//! at run time (one relaxed load per allocation remains).
+//! at run time: it raises a `divert` flag on every slot (the flag the hot path reads
+//! anyway), so a switched-off allocation costs a thread-local read, two flag checks
+//! and no counting, and a switched-on one pays nothing for the switch.
 //!
 //! # Checking
 //!

@@ -60,6 +60,12 @@ pub(super) fn recentre(live: i64) -> i64 {
     live.wrapping_sub(STEP)
 }
 
+/// The highest live value inside the window that starts at `reserved`.
+#[inline(always)]
+pub(super) fn window_top(reserved: i64) -> i64 {
+    reserved.saturating_add(2 * STEP - 1)
+}
+
 /// Whether `live` left the window `[reserved, reserved + 2 * STEP)`.
 #[inline(always)]
 pub(super) fn outside(live: i64, reserved: i64) -> bool {

@@ -14,7 +14,7 @@
 //! that overlaps a fold retries, so a sum never counts a folded slot twice or not at
 //! all.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence};
 
 /// Number of slots. Threads beyond this many alive at once count through the shared
 /// totals (correct, slower).
@@ -70,56 +70,100 @@ impl Totals {
     }
 }
 
-/// One thread's counters. Only the owning thread writes `allocated`, `freed` and
-/// `allocs`; any thread may read them. 128-byte alignment keeps two slots off the
-/// same cache line (and off adjacent-line prefetch pairs).
+/// One thread's counters. Only the owning thread writes `allocated`, `freed`,
+/// `allocs` and `live`; any thread may read them. 128-byte alignment keeps two slots
+/// off the same cache line (and off adjacent-line prefetch pairs).
+///
+/// `live` is always `allocated - freed` (wrapping): it is kept as a counter of its own
+/// so that the owner gets its live bytes from one load, and a free touches no more
+/// than two counters. Readers of other threads' slots use `allocated` and `freed`.
+///
+/// `divert` sends the owner's allocations to the slow path instead of these counters:
+/// it is set on every slot while counting is switched off, and always on
+/// [`NO_SLOT`], which threads point at until they claim a slot of their own. One
+/// flag on a line the owner touches anyway is all the hot path checks.
 #[repr(align(128))]
 pub(super) struct Slot {
+    divert: AtomicBool,
     claimed: AtomicBool,
     allocated: AtomicU64,
     freed: AtomicU64,
     allocs: AtomicU64,
+    live: AtomicI64,
+}
+
+/// Owner-only increment: a relaxed load and store, not a read-modify-write (no other
+/// thread writes the counter).
+#[inline(always)]
+fn bump(counter: &AtomicU64, by: u64) {
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(by),
+        Ordering::Relaxed,
+    );
 }
 
 impl Slot {
-    const fn new() -> Self {
+    const fn new(divert: bool) -> Self {
         Self {
+            divert: AtomicBool::new(divert),
             claimed: AtomicBool::new(false),
             allocated: AtomicU64::new(0),
             freed: AtomicU64::new(0),
             allocs: AtomicU64::new(0),
+            live: AtomicI64::new(0),
         }
+    }
+
+    /// Whether allocations must not be counted here (see `divert`).
+    #[inline(always)]
+    pub(super) fn diverted(&self) -> bool {
+        self.divert.load(Ordering::Relaxed)
+    }
+
+    /// Owner only: adds `by` to the live bytes and returns the new value.
+    #[inline(always)]
+    fn move_live(&self, by: i64) -> i64 {
+        let live = self.live.load(Ordering::Relaxed).wrapping_add(by);
+        self.live.store(live, Ordering::Relaxed);
+        live
     }
 
     /// Owner only: counts one allocation of `size` bytes; returns the slot's live bytes.
     #[inline(always)]
     pub(super) fn on_alloc(&self, size: u64) -> i64 {
-        let allocated = self.allocated.load(Ordering::Relaxed).wrapping_add(size);
-        self.allocated.store(allocated, Ordering::Relaxed);
-        let allocs = self.allocs.load(Ordering::Relaxed).wrapping_add(1);
-        self.allocs.store(allocs, Ordering::Relaxed);
-        allocated.wrapping_sub(self.freed.load(Ordering::Relaxed)) as i64
+        bump(&self.allocated, size);
+        bump(&self.allocs, 1);
+        self.move_live(size as i64)
     }
 
     /// Owner only: counts one free of `size` bytes; returns the slot's live bytes.
     #[inline(always)]
     pub(super) fn on_free(&self, size: u64) -> i64 {
-        let freed = self.freed.load(Ordering::Relaxed).wrapping_add(size);
-        self.freed.store(freed, Ordering::Relaxed);
-        self.allocated.load(Ordering::Relaxed).wrapping_sub(freed) as i64
+        bump(&self.freed, size);
+        self.move_live((size as i64).wrapping_neg())
+    }
+
+    /// Owner only: counts a free of `size` bytes when that leaves the live bytes at
+    /// or above `floor`, and returns whether it did (otherwise nothing changed).
+    #[inline(always)]
+    pub(super) fn free_above(&self, size: u64, floor: i64) -> bool {
+        let live = self.live.load(Ordering::Relaxed).wrapping_sub(size as i64);
+        if live < floor {
+            return false;
+        }
+        bump(&self.freed, size);
+        self.live.store(live, Ordering::Relaxed);
+        true
     }
 
     /// Owner only: counts a reallocation as one allocation call that frees `old` bytes
     /// and allocates `new` bytes; returns the slot's live bytes.
     #[inline(always)]
     pub(super) fn on_realloc(&self, old: u64, new: u64) -> i64 {
-        let allocated = self.allocated.load(Ordering::Relaxed).wrapping_add(new);
-        self.allocated.store(allocated, Ordering::Relaxed);
-        let freed = self.freed.load(Ordering::Relaxed).wrapping_add(old);
-        self.freed.store(freed, Ordering::Relaxed);
-        let allocs = self.allocs.load(Ordering::Relaxed).wrapping_add(1);
-        self.allocs.store(allocs, Ordering::Relaxed);
-        allocated.wrapping_sub(freed) as i64
+        bump(&self.allocated, new);
+        bump(&self.freed, old);
+        bump(&self.allocs, 1);
+        self.move_live(new.wrapping_sub(old) as i64)
     }
 
     /// The slot's counters (exact when read by the owner).
@@ -133,7 +177,10 @@ impl Slot {
     }
 }
 
-static SLOTS: [Slot; SLOT_COUNT] = [const { Slot::new() }; SLOT_COUNT];
+static SLOTS: [Slot; SLOT_COUNT] = [const { Slot::new(false) }; SLOT_COUNT];
+/// Where a thread without a slot of its own points: permanently diverted, never
+/// claimed, never counted into.
+pub(super) static NO_SLOT: Slot = Slot::new(true);
 /// One past the highest slot index ever claimed: readers scan `0..SLOTS_USED`.
 static SLOTS_USED: AtomicUsize = AtomicUsize::new(0);
 /// Slots claimed right now.
@@ -177,11 +224,20 @@ pub(super) fn release(slot: &'static Slot) -> Counts {
     slot.allocated.store(0, Ordering::Relaxed);
     slot.freed.store(0, Ordering::Relaxed);
     slot.allocs.store(0, Ordering::Relaxed);
+    slot.live.store(0, Ordering::Relaxed);
     FOLD_GEN.fetch_add(1, Ordering::SeqCst);
     FOLDS_ACTIVE.fetch_sub(1, Ordering::SeqCst);
     IN_USE.fetch_sub(1, Ordering::Relaxed);
     slot.claimed.store(false, Ordering::Release);
     counts
+}
+
+/// Sets `divert` on every slot of the registry (claimed or not, so a slot claimed
+/// later already carries it).
+pub(super) fn divert_all(divert: bool) {
+    for slot in &SLOTS {
+        slot.divert.store(divert, Ordering::Relaxed);
+    }
 }
 
 /// Counts an allocation-side change made by a thread without a slot.

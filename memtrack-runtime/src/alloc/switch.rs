@@ -1,10 +1,14 @@
 //! The two process-wide flags: whether counting is switched on, and whether the
 //! counting allocator has been seen doing its job.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Counting switch; read (relaxed) on every allocation, written only by
-/// [`set_counting`].
+use super::registry;
+
+/// Counting switch, written only by [`set_counting`]. The allocation path reads it
+/// only for changes its slot diverted; threads with a slot see the switch through
+/// their slot's `divert` flag.
 static COUNTING: AtomicBool = AtomicBool::new(true);
 
 /// Set when a thread first records an allocation through the counting path, which
@@ -36,9 +40,18 @@ pub(super) fn mark_installed() {
     }
 }
 
-/// Switches counting on or off for the whole process.
+/// Serialises [`set_counting`], so the slots always end up diverted as the last
+/// call asked. Never taken on the allocation path.
+static SWITCHING: Mutex<()> = Mutex::new(());
+
+/// Switches counting on or off for the whole process: the flag for threads without a
+/// slot, and the `divert` flag of every slot for threads with one.
 pub(super) fn set_counting(enabled: bool) {
+    let _serial = SWITCHING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     COUNTING.store(enabled, Ordering::Relaxed);
+    registry::divert_all(!enabled);
 }
 
 /// Whether the public figures are available: counting compiled in, switched on, and

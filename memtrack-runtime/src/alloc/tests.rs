@@ -122,6 +122,41 @@ fn realloc_counts_free_old_and_alloc_new_and_keeps_the_data() {
     assert_eq!((allocated, allocated - freed, allocs), (10_080, 0, 3));
 }
 
+#[test]
+fn switched_off_changes_are_forwarded_uncounted_on_threads_with_and_without_a_slot() {
+    let _serial = serial();
+    settle_slots(); // this thread holds the only slot in use
+    let before = raw_thread_counters();
+    let process_before = raw_heap_stats();
+    super::set_counting(false);
+    let ptr = alloc(3000);
+    // SAFETY: `ptr` was allocated by `ALLOC` with `layout(3000)`; new size non-zero.
+    let ptr = unsafe { ALLOC.realloc(ptr, layout(3000), 5000) };
+    assert!(!ptr.is_null());
+    // A thread that starts while counting is off never claims a slot.
+    let spawned = std::thread::spawn(|| {
+        let ptr = alloc(700);
+        free(ptr, 700);
+        (raw_thread_counters(), registry_stats().slots_in_use)
+    });
+    let (spawned_counters, slots_meanwhile) = spawned.join().expect("thread");
+    free(ptr, 5000);
+    super::set_counting(true);
+    assert_eq!(raw_thread_counters(), before);
+    assert_eq!(spawned_counters, ThreadCounters::default());
+    assert_eq!(slots_meanwhile, 1);
+    let process_after = raw_heap_stats();
+    assert_eq!(
+        process_after.allocated_bytes,
+        process_before.allocated_bytes
+    );
+    assert_eq!(process_after.freed_bytes, process_before.freed_bytes);
+
+    // Back on, the same thread counts again from where it was.
+    free(alloc(1200), 1200);
+    assert_eq!(delta(before, raw_thread_counters()), (1200, 1200, 1));
+}
+
 /// An inner allocator that always fails.
 struct Failing;
 

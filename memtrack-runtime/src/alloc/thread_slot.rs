@@ -23,8 +23,15 @@ enum Mode {
 }
 
 /// Per-thread state, only ever touched by its own thread.
+///
+/// An allocation that leaves the thread's live bytes at or below `ceiling`, and a
+/// free that leaves them at or above `reserved`, need nothing beyond the counter
+/// updates: one comparison each. Everything else (a new high-water mark, moving the
+/// process estimate) happens in [`Local::rise`] and [`Local::recentre`].
 struct Local {
-    slot: Cell<Option<&'static Slot>>,
+    /// The thread's slot, or [`registry::NO_SLOT`] (which diverts every change to
+    /// [`slow_change`]) while it has none.
+    slot: Cell<&'static Slot>,
     mode: Cell<Mode>,
     /// The thread's counters while in `Mode::Shared` (carried over from the slot when
     /// the slot is released, so the thread's counters never go back).
@@ -36,14 +43,19 @@ struct Local {
     /// values are compared with the mark after subtracting it, so memory memtrack
     /// keeps for itself never counts toward an operation's peak.
     offset: Cell<i64>,
-    /// This thread's share of the process live estimate (see `peak`).
+    /// This thread's share of the process live estimate (see `peak`): the low end of
+    /// the window the thread's live bytes may move in without publishing.
     reserved: Cell<i64>,
+    /// The highest live value that neither raises the mark nor leaves the window:
+    /// `min(mark + offset, reserved + 2 * STEP - 1)`, kept up to date by every
+    /// change of those three.
+    ceiling: Cell<i64>,
 }
 
 impl Local {
     const fn new() -> Self {
         Self {
-            slot: Cell::new(None),
+            slot: Cell::new(&registry::NO_SLOT),
             mode: Cell::new(Mode::Unclaimed),
             own: Cell::new(Counts {
                 allocated: 0,
@@ -53,31 +65,64 @@ impl Local {
             mark: Cell::new(0),
             offset: Cell::new(0),
             reserved: Cell::new(0),
+            ceiling: Cell::new(0),
         }
     }
 
     /// The thread's counters (slot or own cells).
     fn counts(&self) -> Counts {
-        match self.slot.get() {
-            Some(slot) => slot.counts(),
-            None => self.own.get(),
+        match self.mode.get() {
+            Mode::Slot => self.slot.get().counts(),
+            Mode::Unclaimed | Mode::Shared => self.own.get(),
         }
     }
 
-    /// After a change that may have raised live bytes: raises the mark and moves the
-    /// process estimate when live left the window.
+    /// Recomputes `ceiling` after `mark`, `offset` or `reserved` changed.
     #[inline(always)]
-    fn after_change(&self, live: i64) {
-        self.raise_mark(live);
-        self.after_decrease(live);
+    fn refresh_ceiling(&self) {
+        let mark = self.mark.get().wrapping_add(self.offset.get());
+        let window_top = peak::window_top(self.reserved.get());
+        self.ceiling.set(mark.min(window_top));
     }
 
-    /// Raises the mark to `live` (less the bookkeeping offset) when above it.
+    /// Sets the mark (in offset-adjusted bytes).
     #[inline(always)]
-    fn raise_mark(&self, live: i64) {
+    fn set_mark(&self, mark: i64) {
+        self.mark.set(mark);
+        self.refresh_ceiling();
+    }
+
+    /// After a change that may have raised live bytes.
+    #[inline(always)]
+    fn after_change(&self, live: i64) {
+        if live > self.ceiling.get() {
+            self.rise(live);
+        } else {
+            self.after_decrease(live);
+        }
+    }
+
+    /// Live went above the ceiling: raises the mark if live is above it, and moves the
+    /// process estimate if live left the window.
+    #[inline(always)]
+    fn rise(&self, live: i64) {
         let adjusted = live.wrapping_sub(self.offset.get());
         if adjusted > self.mark.get() {
             self.mark.set(adjusted);
+        }
+        if peak::outside(live, self.reserved.get()) {
+            self.recentre(live);
+        } else {
+            self.refresh_ceiling();
+        }
+    }
+
+    /// Raises the mark to `live` (less the bookkeeping offset) when above it.
+    #[inline]
+    fn raise_mark(&self, live: i64) {
+        let adjusted = live.wrapping_sub(self.offset.get());
+        if adjusted > self.mark.get() {
+            self.set_mark(adjusted);
         }
     }
 
@@ -89,7 +134,7 @@ impl Local {
     /// After a change that can only have lowered live bytes.
     #[inline(always)]
     fn after_decrease(&self, live: i64) {
-        if peak::outside(live, self.reserved.get()) {
+        if live < self.reserved.get() {
             self.recentre(live);
         }
     }
@@ -100,6 +145,7 @@ impl Local {
         let reserved = peak::recentre(live);
         peak::shift(reserved.wrapping_sub(self.reserved.get()));
         self.reserved.set(reserved);
+        self.refresh_ceiling();
     }
 }
 
@@ -110,21 +156,45 @@ thread_local! {
 /// Counts an allocation of `size` bytes made by the calling thread.
 #[inline(always)]
 pub(super) fn on_alloc(size: u64) {
-    let counted = LOCAL.try_with(|local| match local.slot.get() {
-        Some(slot) => local.after_change(slot.on_alloc(size)),
-        None => slow_change(local, size, 0),
+    let counted = LOCAL.try_with(|local| {
+        let slot = local.slot.get();
+        if slot.diverted() {
+            divert(local, size, 0);
+            return;
+        }
+        let live = slot.on_alloc(size);
+        if live > local.ceiling.get() {
+            local.rise(live);
+        }
     });
     if counted.is_err() {
         count_without_thread(size, 0);
     }
 }
 
-/// Counts a free of `size` bytes made by the calling thread.
+/// The fast path of a free of `size` bytes: counts it and returns `true` when
+/// nothing else is needed (the thread has a slot, counting is on, and the thread's
+/// live bytes stay inside the window); otherwise counts nothing and returns `false`,
+/// and the caller must call [`on_free`].
 #[inline(always)]
+pub(super) fn free_fast(size: u64) -> bool {
+    LOCAL
+        .try_with(|local| {
+            let slot = local.slot.get();
+            !slot.diverted() && slot.free_above(size, local.reserved.get())
+        })
+        .unwrap_or(false)
+}
+
+/// Counts a free of `size` bytes made by the calling thread.
 pub(super) fn on_free(size: u64) {
-    let counted = LOCAL.try_with(|local| match local.slot.get() {
-        Some(slot) => local.after_decrease(slot.on_free(size)),
-        None => slow_change(local, 0, size),
+    let counted = LOCAL.try_with(|local| {
+        let slot = local.slot.get();
+        if slot.diverted() {
+            divert(local, 0, size);
+            return;
+        }
+        local.after_decrease(slot.on_free(size));
     });
     if counted.is_err() {
         count_without_thread(0, size);
@@ -134,31 +204,45 @@ pub(super) fn on_free(size: u64) {
 /// Counts a reallocation from `old` to `new` bytes made by the calling thread.
 #[inline(always)]
 pub(super) fn on_realloc(old: u64, new: u64) {
-    let counted = LOCAL.try_with(|local| match local.slot.get() {
-        Some(slot) => local.after_change(slot.on_realloc(old, new)),
-        None => slow_change(local, new, old),
+    let counted = LOCAL.try_with(|local| {
+        let slot = local.slot.get();
+        if slot.diverted() {
+            divert(local, new, old);
+            return;
+        }
+        local.after_change(slot.on_realloc(old, new));
     });
     if counted.is_err() {
         count_without_thread(new, old);
     }
 }
 
-/// A change on a thread without a slot: claims one first if the thread never had
-/// one, otherwise counts through the shared totals.
+/// A change the thread's slot diverted: nothing while counting is switched off,
+/// otherwise the slow path.
+#[inline(always)]
+fn divert(local: &Local, allocated: u64, freed: u64) {
+    if switch::counting_enabled() {
+        slow_change(local, allocated, freed);
+    }
+}
+
+/// A change on a thread without a slot of its own (claiming one first if the thread
+/// never had one), or on a slot diverted while counting is being switched back on.
 #[cold]
 #[inline(never)]
 fn slow_change(local: &Local, allocated: u64, freed: u64) {
     if local.mode.get() == Mode::Unclaimed {
         claim(local);
-        if let Some(slot) = local.slot.get() {
-            let live = match (allocated, freed) {
-                (size, 0) => slot.on_alloc(size),
-                (0, size) => slot.on_free(size),
-                (new, old) => slot.on_realloc(old, new),
-            };
-            local.after_change(live);
-            return;
-        }
+    }
+    if local.mode.get() == Mode::Slot {
+        let slot = local.slot.get();
+        let live = match (allocated, freed) {
+            (size, 0) => slot.on_alloc(size),
+            (0, size) => slot.on_free(size),
+            (new, old) => slot.on_realloc(old, new),
+        };
+        local.after_change(live);
+        return;
     }
     let change = Counts {
         allocated,
@@ -201,7 +285,7 @@ fn claim(local: &Local) {
         local.mode.set(Mode::Shared);
         return;
     };
-    local.slot.set(Some(slot));
+    local.slot.set(slot);
     local.mode.set(Mode::Slot);
     if !exit_hook::register(slot) {
         // Without an exit hook the slot could never be reused: give it back now.
@@ -212,10 +296,11 @@ fn claim(local: &Local) {
 /// Releases the thread's slot (folding its counters into the retired total) and
 /// switches the thread to the shared totals for whatever it still allocates.
 fn retire(local: &Local) {
-    let Some(slot) = local.slot.take() else {
+    if local.mode.get() != Mode::Slot {
         local.mode.set(Mode::Shared);
         return;
-    };
+    }
+    let slot = local.slot.replace(&registry::NO_SLOT);
     let counts = registry::release(slot);
     local.own.set(counts);
     local.mode.set(Mode::Shared);
@@ -223,13 +308,15 @@ fn retire(local: &Local) {
     // reservation left out.
     peak::shift(counts.live().wrapping_sub(local.reserved.get()));
     local.reserved.set(counts.live());
+    local.refresh_ceiling();
 }
 
 /// Thread exit: release `slot`, held by the calling thread.
 pub(super) fn retire_current(slot: &'static Slot) {
-    let retired = LOCAL.try_with(|local| match local.slot.get() {
-        Some(own) if std::ptr::eq(own, slot) => retire(local),
-        _ => {}
+    let retired = LOCAL.try_with(|local| {
+        if local.mode.get() == Mode::Slot && std::ptr::eq(local.slot.get(), slot) {
+            retire(local);
+        }
     });
     if retired.is_err() {
         registry::release(slot);
@@ -278,7 +365,7 @@ pub(super) fn raw_peak_begin() -> PeakMark {
                 saved_mark: local.mark.get(),
                 live_at_begin: live,
             };
-            local.mark.set(live);
+            local.set_mark(live);
             mark
         })
         // Without the thread-local (thread exit), a mark that measures nothing:
@@ -297,7 +384,7 @@ pub(crate) fn peak_end(mark: PeakMark) -> u64 {
     LOCAL
         .try_with(|local| {
             let high = local.mark.get();
-            local.mark.set(high.max(mark.saved_mark));
+            local.set_mark(high.max(mark.saved_mark));
             high.saturating_sub(mark.live_at_begin).max(0) as u64
         })
         .unwrap_or(0)
@@ -331,7 +418,7 @@ pub(crate) fn without_peak<R>(f: impl FnOnce() -> R) -> R {
         let _ = LOCAL.try_with(|local| {
             let kept = local.counts().live().wrapping_sub(live_before);
             local.offset.set(local.offset.get().wrapping_add(kept));
-            local.mark.set(saved.max(local.adjusted_live()));
+            local.set_mark(saved.max(local.adjusted_live()));
         });
     }
     result
