@@ -1,7 +1,6 @@
 //! The allocation workload under tracking-allocator with tracking enabled and a
 //! tracker that does nothing (the cheapest configuration of that crate).
 
-use criterion::{criterion_group, criterion_main};
 use tracking_allocator::{AllocationGroupId, AllocationRegistry, AllocationTracker};
 
 #[path = "common/alloc_workload.rs"]
@@ -27,16 +26,9 @@ impl AllocationTracker for NoopTracker {
     }
 }
 
-fn workload(c: &mut criterion::Criterion) {
+fn main() {
     if AllocationRegistry::set_global_tracker(NoopTracker).is_ok() {
         AllocationRegistry::enable_tracking();
     }
-    alloc_workload::bench(c, "tracking_allocator");
+    alloc_workload::main("tracking_allocator");
 }
-
-criterion_group! {
-    name = benches;
-    config = alloc_workload::config();
-    targets = workload
-}
-criterion_main!(benches);

@@ -85,6 +85,16 @@ fn thread_time() -> Duration {
     START.get_or_init(std::time::Instant::now).elapsed()
 }
 
+/// The pseudo-random seed of worker `t`.
+fn seed(t: usize) -> u64 {
+    0x9E37_79B9_7F4A_7C15u64 ^ (t as u64 + 1)
+}
+
+/// A fresh, empty pool.
+fn pool() -> Vec<Option<Object>> {
+    (0..POOL).map(|_| None).collect()
+}
+
 /// Runs `iters` batches on each of `threads` threads at once; the time of the slowest.
 fn run(threads: usize, iters: u64) -> Duration {
     let start = Barrier::new(threads);
@@ -93,8 +103,8 @@ fn run(threads: usize, iters: u64) -> Duration {
             .map(|t| {
                 let start = &start;
                 scope.spawn(move || {
-                    let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (t as u64 + 1);
-                    let mut pool: Vec<Option<Object>> = (0..POOL).map(|_| None).collect();
+                    let mut state = seed(t);
+                    let mut pool = pool();
                     batch(&mut state, &mut pool);
                     start.wait();
                     let began = thread_time();
@@ -115,8 +125,36 @@ fn run(threads: usize, iters: u64) -> Duration {
     })
 }
 
+/// Set to a number of batches, turns a benchmark binary into a fixed run: that many
+/// batches on one thread, no timing, no criterion. The instructions of such a run are
+/// what `benches/count_instructions.sh` counts under callgrind.
+pub const FIXED_RUN: &str = "ALLOC_WORKLOAD_BATCHES";
+
+/// The body of every allocator benchmark's `main`: the fixed run when [`FIXED_RUN`]
+/// is set, otherwise the criterion benchmark of the workload on 1 and 2 threads.
+pub fn main(allocator: &str) {
+    match std::env::var(FIXED_RUN) {
+        Ok(batches) => {
+            let batches: u64 = batches.parse().unwrap_or_else(|_| {
+                panic!("{FIXED_RUN} must be a number of batches, got {batches:?}")
+            });
+            let mut state = seed(0);
+            let mut pool = pool();
+            for _ in 0..batches {
+                batch(&mut state, &mut pool);
+            }
+            drop(black_box(pool));
+        }
+        Err(_) => {
+            let mut criterion = config().configure_from_args();
+            bench(&mut criterion, allocator);
+            criterion.final_summary();
+        }
+    }
+}
+
 /// Benchmarks the workload on 1 and 2 threads under the name of the allocator in use.
-pub fn bench(c: &mut Criterion, allocator: &str) {
+fn bench(c: &mut Criterion, allocator: &str) {
     let mut group = c.benchmark_group("alloc_workload");
     for threads in [1usize, 2] {
         group.bench_function(BenchmarkId::new(allocator, threads), |b| {
@@ -127,7 +165,7 @@ pub fn bench(c: &mut Criterion, allocator: &str) {
 }
 
 /// The settings every allocator benchmark uses (a few seconds per benchmark).
-pub fn config() -> Criterion {
+fn config() -> Criterion {
     Criterion::default()
         .sample_size(30)
         .warm_up_time(Duration::from_secs(1))
