@@ -6,11 +6,16 @@
 //! counting allocator uses a POSIX thread-specific key instead: its destructor is
 //! called by the C library when the thread exits, after the thread's Rust
 //! thread-local destructors, and registering a value never goes through the Rust
-//! global allocator. Elsewhere no hook is registered: slots of exited threads are then
-//! never reused (their counts still add up), and threads beyond the slot count use
-//! the shared totals.
+//! global allocator.
+//!
+//! The hook is used on Linux only, where a thread's static thread-local storage (the
+//! counters the registry publishes) stays valid until every such destructor has run:
+//! glibc and musl free it with the thread's stack, after them. Elsewhere the order of
+//! the C library's own thread-local teardown and these destructors is not something
+//! to rely on, so no hook is registered and every thread counts through the shared
+//! totals (correct, slower with many threads).
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 mod imp {
     use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
@@ -81,13 +86,15 @@ mod imp {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 mod imp {
     use super::super::registry::Slot;
 
-    /// No exit hook on this platform: the slot stays with the thread forever.
+    /// No exit hook on this platform: a thread's counters cannot stay published
+    /// (nothing would unpublish them before the thread's storage goes away), so every
+    /// thread counts through the shared totals.
     pub(in super::super) fn register(_slot: &'static Slot) -> bool {
-        true
+        false
     }
 }
 

@@ -25,23 +25,29 @@
 //!
 //! # Per-thread counters
 //!
-//! Each thread claims a slot in a fixed static registry (256 cache-line-padded slots,
-//! claimed with a compare-and-swap on the thread's first allocation) and is the only
-//! writer of the slot's counters: an allocation costs a relaxed load and store per
-//! counter on a cache line no other thread writes, no read-modify-write. On the
-//! common path an allocation or free reads one thread-local pointer and one flag,
-//! updates the counters and compares the thread's live bytes with one bound (see
-//! *Peak*); anything else (claiming a slot, a new high-water mark, publishing to the
-//! process estimate) is out of line. Process totals ([`heap_stats`]) are the sum over
-//! the slots plus:
+//! Each thread counts into its own thread-local counters and is their only writer: an
+//! allocation costs a relaxed load and store per counter on the thread's own cache
+//! line, no read-modify-write and no memory any other thread writes. The fast path of
+//! an allocation or a free is one flag test, the counter updates and one signed
+//! comparison (see *Peak*); anything else (a thread's first count, a new high-water
+//! mark outside the common case, publishing to the process estimate) is out of line.
 //!
-//! - a retired total into which a thread's slot is folded when the thread exits (on
-//!   Unix through a POSIX thread-specific key destructor, so no thread-local with a
-//!   destructor is touched from inside the allocator), after which the slot is free for
-//!   another thread; a reader that overlaps a fold retries, so exiting threads never
-//!   make the totals jump;
+//! For other threads to read them, a thread publishes the address of its counters in
+//! a fixed static registry of 256 slots, claimed with a compare-and-swap on its first
+//! counted allocation. Process totals ([`heap_stats`]) are the sum over the published
+//! counters plus:
+//!
+//! - a retired total into which a thread's counters are folded when the thread exits
+//!   (on Linux through a POSIX thread-specific key destructor, which runs while the
+//!   thread's storage is still there, so no thread-local with a destructor is touched
+//!   from inside the allocator), after which the slot is free for another thread.
+//!   Readers and folds exclude each other, so a sum never reads counters that are
+//!   going away and never counts an exiting thread twice or not at all: the totals
+//!   only ever grow;
 //! - a shared total, updated with atomic adds, for threads alive while all slots are
-//!   taken and for whatever a thread allocates after its exit hook ran.
+//!   taken, for whatever a thread allocates after its exit hook ran, and for every
+//!   thread on platforms other than Linux (where the order of thread-local teardown
+//!   and key destructors is not something to rely on).
 //!
 //! A thread may free memory another thread allocated, so one thread's live bytes can
 //! be negative; the process `live_bytes` is `allocated - freed`, saturating at zero.
@@ -63,17 +69,18 @@
 //!
 //! Per operation, the tracker uses the thread-relative high-water mark instead, which
 //! is exact: a thread raises its mark on every allocation that takes its live bytes
-//! above it. The hot path folds both checks into one: a thread keeps the lower of
-//! its mark and the top of its publishing window as a single ceiling, so an
-//! allocation that stays under it needs one comparison.
+//! above it. The hot path folds both checks into one: a thread keeps its distance to
+//! the lower of its mark and the top of its publishing window, so an allocation that
+//! stays under both is one subtraction and a sign test.
 //!
 //! # Switching counting off
 //!
 //! The `passthrough-alloc` feature compiles the allocator down to plain forwarding:
 //! [`heap_stats`] returns `None`, nothing is attributed. [`set_counting`] does the same
-//! at run time: it raises a `divert` flag on every slot (the flag the hot path reads
-//! anyway), so a switched-off allocation costs a thread-local read, two flag checks
-//! and no counting, and a switched-on one pays nothing for the switch.
+//! at run time: it raises the `divert` flag of every counting thread (the flag the hot
+//! path tests anyway, raised also while a thread has no slot), so a switched-off
+//! allocation costs two flag tests and no counting, and a switched-on one pays
+//! nothing for the switch.
 //!
 //! # Checking
 //!

@@ -66,8 +66,9 @@ pub(super) fn window_top(reserved: i64) -> i64 {
     reserved.saturating_add(2 * STEP - 1)
 }
 
-/// Whether `live` left the window `[reserved, reserved + 2 * STEP)`.
+/// Whether a thread whose live bytes are `slack` above its reserved value is inside
+/// its window.
 #[inline(always)]
-pub(super) fn outside(live: i64, reserved: i64) -> bool {
-    (live.wrapping_sub(reserved) as u64) >= (2 * STEP) as u64
+pub(super) fn inside(slack: i64) -> bool {
+    (slack as u64) < (2 * STEP) as u64
 }

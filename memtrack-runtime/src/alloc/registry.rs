@@ -1,28 +1,46 @@
-//! The registry of per-thread slots and the process totals summed from it.
+//! The registry of counting threads and the process totals summed from it.
 //!
-//! A fixed static array of cache-line-padded slots. A thread claims a free slot with a
-//! compare-and-swap the first time it counts, then is the only writer of the slot's
-//! counters (relaxed load + store). Readers sum every slot ever claimed plus two
-//! shared totals:
+//! Each counting thread keeps its [`Counters`] in its own thread-local storage and is
+//! their only writer (relaxed load + store, no read-modify-write). To let other
+//! threads read them, a thread claims one of [`SLOT_COUNT`] registry slots with a
+//! compare-and-swap the first time it counts and publishes the address of its
+//! counters there. Readers sum every published thread plus two shared totals:
 //!
-//! - `RETIRED`: the counters of threads that have exited, folded in when the thread's
-//!   slot is released;
-//! - `SHARED`: allocations of threads that hold no slot (registry full, or the thread
-//!   is past its exit hook), added with atomic read-modify-writes.
+//! - `RETIRED`: the counters of threads that have exited, folded in when the thread
+//!   unpublishes its slot;
+//! - `SHARED`: allocations of threads that hold no slot (registry full, no exit hook
+//!   on the platform, or the thread is past its exit hook), added with atomic
+//!   read-modify-writes.
 //!
-//! Folding a slot into `RETIRED` moves numbers from one place to another; a reader
-//! that overlaps a fold retries, so a sum never counts a folded slot twice or not at
-//! all.
+//! # Reading another thread's counters
+//!
+//! A thread's counters live as long as the thread. A thread unpublishes them in its
+//! exit hook, which runs on the exiting thread before its thread-local storage is
+//! released, and that is the only time they stop being valid. The exit hook and the
+//! readers exclude each other through two counters:
+//!
+//! - a reader announces itself in `READERS`, then checks `FOLDS_ACTIVE`: if a fold is
+//!   in progress it withdraws and waits, without being announced, for it to finish;
+//! - a fold announces itself in `FOLDS_ACTIVE`, waits for `READERS` to drop to zero,
+//!   then moves the counters to `RETIRED` and unpublishes the slot, before the
+//!   thread may go on exiting.
+//!
+//! Both use sequentially consistent operations, so either the reader sees the fold
+//! and withdraws, or the fold sees the reader and waits for it: no reader ever holds
+//! the address of counters that are being released, and no sum counts a folded
+//! thread twice or not at all. Neither side holds anything while it waits for the
+//! other, so they cannot wait for each other; a reader also gives up after
+//! [`READ_ATTEMPTS`] tries and returns the last complete sum.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 /// Number of slots. Threads beyond this many alive at once count through the shared
 /// totals (correct, slower).
 pub(super) const SLOT_COUNT: usize = 256;
 
-/// How many times a reader retries a sum that overlapped a fold before settling for
-/// the last sum (folds happen once per exiting thread, so a retry is rare).
-const READ_RETRIES: usize = 64;
+/// How many times a reader waits for a fold to finish before settling for the last
+/// complete sum (folds happen once per exiting thread and take microseconds).
+const READ_ATTEMPTS: usize = 10_000;
 
 /// Allocated bytes, freed bytes and allocation calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,6 +56,53 @@ impl Counts {
     #[inline(always)]
     pub(super) fn live(&self) -> i64 {
         self.allocated.wrapping_sub(self.freed) as i64
+    }
+}
+
+/// One thread's counters, in that thread's thread-local storage. Only the owning
+/// thread writes `allocated`, `freed` and `allocs`; readers of other threads load
+/// them through the registry. `divert` sends the owner's allocations to the slow
+/// path: it is raised until the thread holds a slot and counting is on, and written
+/// by [`set_counting`](super::switch::set_counting) through the registry.
+#[derive(Debug)]
+pub(super) struct Counters {
+    pub(super) divert: AtomicBool,
+    pub(super) allocated: AtomicU64,
+    pub(super) freed: AtomicU64,
+    pub(super) allocs: AtomicU64,
+}
+
+/// Owner-only increment: a relaxed load and store, not a read-modify-write (no other
+/// thread writes the counter).
+#[inline(always)]
+pub(super) fn bump(counter: &AtomicU64, by: u64) {
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(by),
+        Ordering::Relaxed,
+    );
+}
+
+impl Counters {
+    /// Zero counters, diverted (a thread starts without a slot).
+    pub(super) const fn new() -> Self {
+        Self {
+            divert: AtomicBool::new(true),
+            allocated: AtomicU64::new(0),
+            freed: AtomicU64::new(0),
+            allocs: AtomicU64::new(0),
+        }
+    }
+
+    /// The counters (exact when read by the owner). Freed is read before allocated,
+    /// so memory freed during the read was counted as allocated too.
+    #[inline]
+    pub(super) fn counts(&self) -> Counts {
+        let freed = self.freed.load(Ordering::Relaxed);
+        Counts {
+            allocated: self.allocated.load(Ordering::Relaxed),
+            freed,
+            allocs: self.allocs.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -68,119 +133,34 @@ impl Totals {
             self.allocs.fetch_add(c.allocs, Ordering::Relaxed);
         }
     }
-}
 
-/// One thread's counters. Only the owning thread writes `allocated`, `freed`,
-/// `allocs` and `live`; any thread may read them. 128-byte alignment keeps two slots
-/// off the same cache line (and off adjacent-line prefetch pairs).
-///
-/// `live` is always `allocated - freed` (wrapping): it is kept as a counter of its own
-/// so that the owner gets its live bytes from one load, and a free touches no more
-/// than two counters. Readers of other threads' slots use `allocated` and `freed`.
-///
-/// `divert` sends the owner's allocations to the slow path instead of these counters:
-/// it is set on every slot while counting is switched off, and always on
-/// [`NO_SLOT`], which threads point at until they claim a slot of their own. One
-/// flag on a line the owner touches anyway is all the hot path checks.
-#[repr(align(128))]
-pub(super) struct Slot {
-    divert: AtomicBool,
-    claimed: AtomicBool,
-    allocated: AtomicU64,
-    freed: AtomicU64,
-    allocs: AtomicU64,
-    live: AtomicI64,
-}
-
-/// Owner-only increment: a relaxed load and store, not a read-modify-write (no other
-/// thread writes the counter).
-#[inline(always)]
-fn bump(counter: &AtomicU64, by: u64) {
-    counter.store(
-        counter.load(Ordering::Relaxed).wrapping_add(by),
-        Ordering::Relaxed,
-    );
-}
-
-impl Slot {
-    const fn new(divert: bool) -> Self {
-        Self {
-            divert: AtomicBool::new(divert),
-            claimed: AtomicBool::new(false),
-            allocated: AtomicU64::new(0),
-            freed: AtomicU64::new(0),
-            allocs: AtomicU64::new(0),
-            live: AtomicI64::new(0),
-        }
-    }
-
-    /// Whether allocations must not be counted here (see `divert`).
-    #[inline(always)]
-    pub(super) fn diverted(&self) -> bool {
-        self.divert.load(Ordering::Relaxed)
-    }
-
-    /// Owner only: adds `by` to the live bytes and returns the new value.
-    #[inline(always)]
-    fn move_live(&self, by: i64) -> i64 {
-        let live = self.live.load(Ordering::Relaxed).wrapping_add(by);
-        self.live.store(live, Ordering::Relaxed);
-        live
-    }
-
-    /// Owner only: counts one allocation of `size` bytes; returns the slot's live bytes.
-    #[inline(always)]
-    pub(super) fn on_alloc(&self, size: u64) -> i64 {
-        bump(&self.allocated, size);
-        bump(&self.allocs, 1);
-        self.move_live(size as i64)
-    }
-
-    /// Owner only: counts one free of `size` bytes; returns the slot's live bytes.
-    #[inline(always)]
-    pub(super) fn on_free(&self, size: u64) -> i64 {
-        bump(&self.freed, size);
-        self.move_live((size as i64).wrapping_neg())
-    }
-
-    /// Owner only: counts a free of `size` bytes when that leaves the live bytes at
-    /// or above `floor`, and returns whether it did (otherwise nothing changed).
-    #[inline(always)]
-    pub(super) fn free_above(&self, size: u64, floor: i64) -> bool {
-        let live = self.live.load(Ordering::Relaxed).wrapping_sub(size as i64);
-        if live < floor {
-            return false;
-        }
-        bump(&self.freed, size);
-        self.live.store(live, Ordering::Relaxed);
-        true
-    }
-
-    /// Owner only: counts a reallocation as one allocation call that frees `old` bytes
-    /// and allocates `new` bytes; returns the slot's live bytes.
-    #[inline(always)]
-    pub(super) fn on_realloc(&self, old: u64, new: u64) -> i64 {
-        bump(&self.allocated, new);
-        bump(&self.freed, old);
-        bump(&self.allocs, 1);
-        self.move_live(new.wrapping_sub(old) as i64)
-    }
-
-    /// The slot's counters (exact when read by the owner).
-    #[inline]
-    pub(super) fn counts(&self) -> Counts {
+    fn counts(&self) -> Counts {
+        let freed = self.freed.load(Ordering::Relaxed);
         Counts {
             allocated: self.allocated.load(Ordering::Relaxed),
-            freed: self.freed.load(Ordering::Relaxed),
+            freed,
             allocs: self.allocs.load(Ordering::Relaxed),
         }
     }
 }
 
-static SLOTS: [Slot; SLOT_COUNT] = [const { Slot::new(false) }; SLOT_COUNT];
-/// Where a thread without a slot of its own points: permanently diverted, never
-/// claimed, never counted into.
-pub(super) static NO_SLOT: Slot = Slot::new(true);
+/// A registry slot: whether a thread holds it, and the address of that thread's
+/// counters while they are published (null otherwise).
+pub(super) struct Slot {
+    claimed: AtomicBool,
+    counters: AtomicPtr<Counters>,
+}
+
+impl Slot {
+    const fn new() -> Self {
+        Self {
+            claimed: AtomicBool::new(false),
+            counters: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }
+}
+
+static SLOTS: [Slot; SLOT_COUNT] = [const { Slot::new() }; SLOT_COUNT];
 /// One past the highest slot index ever claimed: readers scan `0..SLOTS_USED`.
 static SLOTS_USED: AtomicUsize = AtomicUsize::new(0);
 /// Slots claimed right now.
@@ -191,12 +171,20 @@ static SLOTLESS_THREADS: AtomicU64 = AtomicU64::new(0);
 static RETIRED: Totals = Totals::new();
 static SHARED: Totals = Totals::new();
 
-/// Folds in progress, and folds completed: a reader retries when either changed.
+/// Readers currently holding addresses of published counters.
+static READERS: AtomicUsize = AtomicUsize::new(0);
+/// Folds (exiting threads unpublishing their counters) in progress.
 static FOLDS_ACTIVE: AtomicUsize = AtomicUsize::new(0);
-static FOLD_GEN: AtomicU64 = AtomicU64::new(0);
 
-/// Claims a free slot (counters zero) for the calling thread, `None` when all are taken.
-pub(super) fn claim() -> Option<&'static Slot> {
+/// The last complete process sum, returned by a reader that could not get in.
+static LAST_SUM: Totals = Totals::new();
+
+/// Claims a free slot for the calling thread and publishes `counters` there; `None`
+/// when all slots are taken.
+///
+/// `counters` must stay valid until [`unpublish`] is called with the returned slot,
+/// which the caller arranges by calling it from the thread's exit hook.
+pub(super) fn publish(counters: &Counters) -> Option<&'static Slot> {
     for (index, slot) in SLOTS.iter().enumerate() {
         if !slot.claimed.load(Ordering::Relaxed)
             && slot
@@ -204,6 +192,8 @@ pub(super) fn claim() -> Option<&'static Slot> {
                 .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
         {
+            slot.counters
+                .store(std::ptr::from_ref(counters).cast_mut(), Ordering::SeqCst);
             SLOTS_USED.fetch_max(index + 1, Ordering::SeqCst);
             IN_USE.fetch_add(1, Ordering::Relaxed);
             return Some(slot);
@@ -213,30 +203,83 @@ pub(super) fn claim() -> Option<&'static Slot> {
     None
 }
 
-/// Owner only: folds the slot's counters into the retired total, zeroes the slot and
-/// frees it for another thread. Returns the counters the slot held.
-pub(super) fn release(slot: &'static Slot) -> Counts {
+/// Owner only: unpublishes the counters of `slot`, waits until no reader can still
+/// be using them, folds them into the retired total and frees the slot. `counters`
+/// are the ones [`publish`] put there (the calling thread's).
+///
+/// `None` for `counters` (the thread's storage is out of reach) unpublishes the slot
+/// without folding anything.
+pub(super) fn unpublish(slot: &'static Slot, counters: Option<&Counters>) {
     FOLDS_ACTIVE.fetch_add(1, Ordering::SeqCst);
-    // Orders the flag before the moves below for any reader that sees a move.
-    fence(Ordering::Release);
-    let counts = slot.counts();
-    RETIRED.add(counts);
-    slot.allocated.store(0, Ordering::Relaxed);
-    slot.freed.store(0, Ordering::Relaxed);
-    slot.allocs.store(0, Ordering::Relaxed);
-    slot.live.store(0, Ordering::Relaxed);
-    FOLD_GEN.fetch_add(1, Ordering::SeqCst);
+    // Readers already in keep seeing the counters published (and valid) until they
+    // leave; new ones stay out until the counters have moved to `RETIRED`.
+    let mut spins = 0u32;
+    while READERS.load(Ordering::SeqCst) != 0 {
+        back_off(&mut spins);
+    }
+    slot.counters.store(std::ptr::null_mut(), Ordering::SeqCst);
+    if let Some(counters) = counters {
+        RETIRED.add(counters.counts());
+    }
     FOLDS_ACTIVE.fetch_sub(1, Ordering::SeqCst);
     IN_USE.fetch_sub(1, Ordering::Relaxed);
     slot.claimed.store(false, Ordering::Release);
-    counts
 }
 
-/// Sets `divert` on every slot of the registry (claimed or not, so a slot claimed
-/// later already carries it).
-pub(super) fn divert_all(divert: bool) {
-    for slot in &SLOTS {
-        slot.divert.store(divert, Ordering::Relaxed);
+/// Spins a little, then yields to the scheduler.
+fn back_off(spins: &mut u32) {
+    if *spins < 64 {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+    *spins = spins.saturating_add(1);
+}
+
+/// Runs `f` announced as a reader, when no fold is in progress; `None` (and `f` not
+/// run) if folds kept it out for [`READ_ATTEMPTS`] tries.
+fn excluding_folds<R>(f: impl FnOnce(Published) -> R) -> Option<R> {
+    let mut spins = 0u32;
+    for _ in 0..READ_ATTEMPTS {
+        if FOLDS_ACTIVE.load(Ordering::SeqCst) != 0 {
+            back_off(&mut spins);
+            continue;
+        }
+        READERS.fetch_add(1, Ordering::SeqCst);
+        if FOLDS_ACTIVE.load(Ordering::SeqCst) != 0 {
+            READERS.fetch_sub(1, Ordering::SeqCst);
+            back_off(&mut spins);
+            continue;
+        }
+        let result = f(Published { _announced: () });
+        READERS.fetch_sub(1, Ordering::SeqCst);
+        return Some(result);
+    }
+    None
+}
+
+/// Proof that the holder runs inside [`excluding_folds`]: the only way to reach
+/// other threads' counters.
+struct Published {
+    _announced: (),
+}
+
+impl Published {
+    /// Runs `f` on every published thread's counters.
+    fn for_each(&self, mut f: impl FnMut(&Counters)) {
+        let used = SLOTS_USED.load(Ordering::SeqCst).min(SLOT_COUNT);
+        for slot in SLOTS.get(..used).unwrap_or(&[]) {
+            let counters = slot.counters.load(Ordering::SeqCst);
+            // SAFETY: a non-null address was published by a live thread and points
+            // to its thread-local counters. That thread cannot release them before
+            // `unpublish` returns, and `unpublish` waits until `READERS` is zero,
+            // which it cannot be while this reader is announced (a `Published` only
+            // exists inside `excluding_folds`, after the announcement and the check
+            // that no fold was active).
+            if let Some(counters) = unsafe { counters.as_ref() } {
+                f(counters);
+            }
+        }
     }
 }
 
@@ -246,49 +289,39 @@ pub(super) fn add_shared(counts: Counts) {
     SHARED.add(counts);
 }
 
-/// Sum of every slot and both shared totals. Freed counters are read before allocated
-/// ones, so memory freed during the read was counted as allocated too.
-fn sum_once() -> Counts {
-    let used = SLOTS_USED.load(Ordering::SeqCst).min(SLOT_COUNT);
-    let slots = SLOTS.get(..used).unwrap_or(&[]);
-    let mut freed = RETIRED.freed.load(Ordering::Relaxed);
-    freed = freed.wrapping_add(SHARED.freed.load(Ordering::Relaxed));
-    for slot in slots {
-        freed = freed.wrapping_add(slot.freed.load(Ordering::Relaxed));
-    }
-    let mut allocated = RETIRED.allocated.load(Ordering::Relaxed);
-    allocated = allocated.wrapping_add(SHARED.allocated.load(Ordering::Relaxed));
-    let mut allocs = RETIRED.allocs.load(Ordering::Relaxed);
-    allocs = allocs.wrapping_add(SHARED.allocs.load(Ordering::Relaxed));
-    for slot in slots {
-        allocated = allocated.wrapping_add(slot.allocated.load(Ordering::Relaxed));
-        allocs = allocs.wrapping_add(slot.allocs.load(Ordering::Relaxed));
-    }
-    Counts {
-        allocated,
-        freed,
-        allocs,
+/// Process totals: the sum of every published thread and both shared totals, read
+/// with folds excluded so no exiting thread is counted twice or not at all.
+pub(super) fn process_counts() -> Counts {
+    let sum = excluding_folds(|published| {
+        let mut sum = Counts::default();
+        let mut add = |c: Counts| {
+            sum.allocated = sum.allocated.wrapping_add(c.allocated);
+            sum.freed = sum.freed.wrapping_add(c.freed);
+            sum.allocs = sum.allocs.wrapping_add(c.allocs);
+        };
+        published.for_each(|counters| add(counters.counts()));
+        add(RETIRED.counts());
+        add(SHARED.counts());
+        sum
+    });
+    match sum {
+        Some(sum) => {
+            LAST_SUM.allocated.store(sum.allocated, Ordering::Relaxed);
+            LAST_SUM.freed.store(sum.freed, Ordering::Relaxed);
+            LAST_SUM.allocs.store(sum.allocs, Ordering::Relaxed);
+            sum
+        }
+        None => LAST_SUM.counts(),
     }
 }
 
-/// Process totals: a sum that no fold overlapped (or the last try after
-/// `READ_RETRIES` overlapping ones).
-pub(super) fn process_counts() -> Counts {
-    let mut counts = Counts::default();
-    for _ in 0..READ_RETRIES {
-        let generation = FOLD_GEN.load(Ordering::SeqCst);
-        if FOLDS_ACTIVE.load(Ordering::SeqCst) != 0 {
-            std::hint::spin_loop();
-            continue;
-        }
-        counts = sum_once();
-        fence(Ordering::Acquire);
-        if FOLDS_ACTIVE.load(Ordering::SeqCst) == 0 && FOLD_GEN.load(Ordering::SeqCst) == generation
-        {
-            return counts;
-        }
-    }
-    counts
+/// Sets `divert` on every published thread's counters. `false` if folds kept it
+/// out (see [`excluding_folds`]).
+pub(super) fn divert_all(divert: bool) -> bool {
+    excluding_folds(|published| {
+        published.for_each(|counters| counters.divert.store(divert, Ordering::SeqCst));
+    })
+    .is_some()
 }
 
 /// Slots claimed right now.

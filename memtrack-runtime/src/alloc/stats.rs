@@ -44,7 +44,8 @@ pub const PEAK_GRANULARITY: u64 = peak::STEP as u64;
 /// Heap figures of the whole process, or `None` when the counting allocator is not
 /// the global allocator (or is a pass-through, or counting is switched off).
 ///
-/// Reads every slot in use (one cache line per thread); it never allocates.
+/// Reads the counters of every thread in the registry (one cache line each). It never
+/// allocates, and waits only while a thread is exiting (for microseconds).
 ///
 /// ```
 /// // Without the counting allocator installed, heap figures are absent (not zero).

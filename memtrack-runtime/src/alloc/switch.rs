@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::registry;
 
 /// Counting switch, written only by [`set_counting`]. The allocation path reads it
-/// only for changes its slot diverted; threads with a slot see the switch through
-/// their slot's `divert` flag.
+/// only for changes a thread's `divert` flag sent to the slow path; threads with a
+/// registry slot see the switch through that flag.
 static COUNTING: AtomicBool = AtomicBool::new(true);
 
 /// Set when a thread first records an allocation through the counting path, which
@@ -40,18 +40,27 @@ pub(super) fn mark_installed() {
     }
 }
 
-/// Serialises [`set_counting`], so the slots always end up diverted as the last
-/// call asked. Never taken on the allocation path.
+/// The switch, read with the ordering that [`set_counting`] and a thread claiming a
+/// slot rely on to agree on the thread's `divert` flag.
+pub(super) fn counting_enabled_seqcst() -> bool {
+    !cfg!(feature = "passthrough-alloc") && COUNTING.load(Ordering::SeqCst)
+}
+
+/// Serialises [`set_counting`], so the flags always end up as the last call asked.
+/// Never taken on the allocation path.
 static SWITCHING: Mutex<()> = Mutex::new(());
 
-/// Switches counting on or off for the whole process: the flag for threads without a
-/// slot, and the `divert` flag of every slot for threads with one.
+/// Switches counting on or off for the whole process: the switch itself, read by
+/// threads without a registry slot, then the `divert` flag of every thread with one.
 pub(super) fn set_counting(enabled: bool) {
     let _serial = SWITCHING
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    COUNTING.store(enabled, Ordering::Relaxed);
-    registry::divert_all(!enabled);
+    COUNTING.store(enabled, Ordering::SeqCst);
+    // Kept out only while threads exit, each for microseconds: try until it is in.
+    while !registry::divert_all(!enabled) {
+        std::thread::yield_now();
+    }
 }
 
 /// Whether the public figures are available: counting compiled in, switched on, and

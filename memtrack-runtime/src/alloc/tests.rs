@@ -157,6 +157,44 @@ fn switched_off_changes_are_forwarded_uncounted_on_threads_with_and_without_a_sl
     assert_eq!(delta(before, raw_thread_counters()), (1200, 1200, 1));
 }
 
+#[test]
+fn threads_claiming_while_the_switch_flips_end_up_as_it_was_last_set() {
+    let _serial = serial();
+    for final_state in [true, false] {
+        let threads = 16;
+        let settled = Arc::new(Barrier::new(threads + 1));
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let settled = Arc::clone(&settled);
+                std::thread::spawn(move || {
+                    // Claims a slot (or not) while the switch flips.
+                    for _ in 0..50 {
+                        free(alloc(64), 64);
+                    }
+                    settled.wait();
+                    let before = raw_thread_counters();
+                    free(alloc(1234), 1234);
+                    delta(before, raw_thread_counters())
+                })
+            })
+            .collect();
+        for i in 0..200 {
+            super::set_counting(i % 2 == 0);
+        }
+        super::set_counting(final_state);
+        settled.wait();
+        let expected = if final_state {
+            (1234, 1234, 1)
+        } else {
+            (0, 0, 0)
+        };
+        for worker in workers {
+            assert_eq!(worker.join().expect("worker"), expected);
+        }
+    }
+    super::set_counting(true);
+}
+
 /// An inner allocator that always fails.
 struct Failing;
 
@@ -231,6 +269,88 @@ fn an_exited_thread_is_folded_and_its_slot_released() {
     assert_eq!(after.live_bytes - before.live_bytes, 3000);
     free(kept as *mut u8, 3000);
     assert_eq!(raw_heap_stats().live_bytes, before.live_bytes);
+}
+
+#[test]
+fn process_totals_stay_exact_and_never_go_back_while_threads_come_and_go() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let _serial = serial();
+    settle_slots();
+    let before = raw_heap_stats();
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut last = raw_heap_stats();
+            let mut reads = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let now = raw_heap_stats();
+                // Every figure is a sum of counters that only grow: a read that
+                // missed an exiting thread, or counted it twice, would go back.
+                assert!(
+                    now.allocated_bytes >= last.allocated_bytes,
+                    "{last:?} {now:?}"
+                );
+                assert!(now.freed_bytes >= last.freed_bytes, "{last:?} {now:?}");
+                assert!(now.allocs >= last.allocs, "{last:?} {now:?}");
+                last = now;
+                reads += 1;
+            }
+            reads
+        })
+    };
+    // Waves of short-lived threads: each keeps one block (freed later by this
+    // thread) and frees one the previous wave kept.
+    let waves = 40;
+    let per_wave = 8;
+    let mut handed_over: Vec<(usize, usize)> = Vec::new();
+    let mut kept_total = 0u64;
+    for wave in 0..waves {
+        let workers: Vec<_> = (0..per_wave)
+            .map(|i| {
+                let inherited = handed_over.pop();
+                let size = 100 + wave * per_wave + i;
+                std::thread::spawn(move || {
+                    if let Some((ptr, size)) = inherited {
+                        free(ptr as *mut u8, size);
+                    }
+                    free(alloc(5000), 5000);
+                    (alloc(size) as usize, size)
+                })
+            })
+            .collect();
+        for worker in workers {
+            let (ptr, size) = worker.join().expect("worker");
+            kept_total += size as u64;
+            handed_over.push((ptr, size));
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let reads = reader.join().expect("reader");
+    assert!(reads > 0);
+    let freed_by_workers: u64 = kept_total
+        - handed_over
+            .iter()
+            .map(|&(_, size)| size as u64)
+            .sum::<u64>();
+    let after = raw_heap_stats();
+    let threads = (waves * per_wave) as u64;
+    assert_eq!(after.allocs - before.allocs, 2 * threads);
+    assert_eq!(
+        after.allocated_bytes - before.allocated_bytes,
+        5000 * threads + kept_total
+    );
+    assert_eq!(
+        after.freed_bytes - before.freed_bytes,
+        5000 * threads + freed_by_workers
+    );
+    for (ptr, size) in handed_over {
+        free(ptr as *mut u8, size);
+    }
+    let end = raw_heap_stats();
+    assert_eq!(end.live_bytes, before.live_bytes);
+    assert_eq!(registry_stats().slots_in_use, 1);
 }
 
 #[test]

@@ -1,44 +1,57 @@
 //! The calling thread's side of the counters: the hot path run on every allocation,
-//! claiming and retiring a slot, and the seam the tracker reads.
+//! claiming and retiring a registry slot, and the seam the tracker reads.
 //!
 //! The thread-local below is const-initialised and has no destructor, so accessing it
 //! never allocates, never registers anything and stays valid for the whole life of the
-//! thread, including while other thread-locals are being destroyed.
+//! thread, including while other thread-locals are being destroyed. Its counters are
+//! what the registry publishes to other threads.
 
 use std::cell::Cell;
+use std::sync::atomic::Ordering;
 
-use super::registry::{self, Counts, Slot};
+use super::registry::{self, Counters, Counts, Slot, bump};
 use super::{exit_hook, peak, switch};
 
 /// Where the calling thread's counts go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Never counted yet: the next allocation claims a slot.
+    /// Never counted yet: the next counted change claims a slot.
     Unclaimed,
-    /// Counting into `Local::slot`.
+    /// Counting on the fast path, counters published in `Local::slot`.
     Slot,
-    /// No slot (registry full, or the thread is past its exit hook): counting into
-    /// the thread's own cells and the shared totals.
+    /// No slot (registry full, no exit hook, or the thread is past its exit hook):
+    /// counting on the slow path, into the thread's counters and the shared totals.
     Shared,
 }
 
-/// Per-thread state, only ever touched by its own thread.
+/// Per-thread state, only ever touched by its own thread (but for `counters`, which
+/// other threads read, and whose `divert` flag the counting switch writes).
 ///
-/// An allocation that leaves the thread's live bytes at or below `ceiling`, and a
-/// free that leaves them at or above `reserved`, need nothing beyond the counter
-/// updates: one comparison each. Everything else (a new high-water mark, moving the
-/// process estimate) happens in [`Local::rise`] and [`Local::recentre`].
+/// Two owner-only quantities track the thread's live bytes against the bounds that
+/// need work when crossed:
+///
+/// - `headroom` is `ceiling - live`, where `ceiling` is the lower of the high-water
+///   mark (plus the bookkeeping offset) and the top of the publishing window: an
+///   allocation subtracts its size and needs [`Local::rise`] only when the result is
+///   negative;
+/// - `span` is `ceiling - reserved`, fixed until the ceiling or the window moves: a
+///   free adds its size to `headroom` and needs [`Local::recentre`] only when the
+///   result exceeds `span` (live bytes fell below the bottom of the window).
+///
+/// So the fast path of an allocation is one flag test, two counter increments and
+/// one subtraction with a sign test, and that of a free about the same, all on this
+/// thread's own cache line.
+#[repr(C, align(64))]
 struct Local {
-    /// The thread's slot, or [`registry::NO_SLOT`] (which diverts every change to
-    /// [`slow_change`]) while it has none.
-    slot: Cell<&'static Slot>,
+    counters: Counters,
+    headroom: Cell<i64>,
+    span: Cell<i64>,
     mode: Cell<Mode>,
-    /// The thread's counters while in `Mode::Shared` (carried over from the slot when
-    /// the slot is released, so the thread's counters never go back).
-    own: Cell<Counts>,
-    /// Highest live value since the last `raw_peak_begin`, less `offset` (thread-relative,
-    /// may be < 0).
-    mark: Cell<i64>,
+    /// The slot the counters are published in, while `mode` is `Slot`.
+    slot: Cell<Option<&'static Slot>>,
+    /// Highest live value since the last `raw_peak_begin` (thread-relative, may be
+    /// < 0). The frame's mark is this less `offset`.
+    high: Cell<i64>,
     /// Net bytes kept by memtrack's own bookkeeping inside [`without_peak`]: live
     /// values are compared with the mark after subtracting it, so memory memtrack
     /// keeps for itself never counts toward an operation's peak.
@@ -46,83 +59,82 @@ struct Local {
     /// This thread's share of the process live estimate (see `peak`): the low end of
     /// the window the thread's live bytes may move in without publishing.
     reserved: Cell<i64>,
-    /// The highest live value that neither raises the mark nor leaves the window:
-    /// `min(mark + offset, reserved + 2 * STEP - 1)`, kept up to date by every
-    /// change of those three.
-    ceiling: Cell<i64>,
 }
 
 impl Local {
     const fn new() -> Self {
         Self {
-            slot: Cell::new(&registry::NO_SLOT),
+            counters: Counters::new(),
+            headroom: Cell::new(0),
+            span: Cell::new(0),
             mode: Cell::new(Mode::Unclaimed),
-            own: Cell::new(Counts {
-                allocated: 0,
-                freed: 0,
-                allocs: 0,
-            }),
-            mark: Cell::new(0),
+            slot: Cell::new(None),
+            high: Cell::new(0),
             offset: Cell::new(0),
             reserved: Cell::new(0),
-            ceiling: Cell::new(0),
         }
     }
 
-    /// The thread's counters (slot or own cells).
+    /// The thread's counters.
     fn counts(&self) -> Counts {
-        match self.mode.get() {
-            Mode::Slot => self.slot.get().counts(),
-            Mode::Unclaimed | Mode::Shared => self.own.get(),
-        }
+        self.counters.counts()
     }
 
-    /// Recomputes `ceiling` after `mark`, `offset` or `reserved` changed.
-    #[inline(always)]
-    fn refresh_ceiling(&self) {
-        let mark = self.mark.get().wrapping_add(self.offset.get());
-        let window_top = peak::window_top(self.reserved.get());
-        self.ceiling.set(mark.min(window_top));
+    /// Recomputes `headroom` and `span` after the counters were changed on the slow
+    /// path, or `high`, `offset` or `reserved` changed.
+    fn refresh(&self) {
+        let live = self.counts().live();
+        let ceiling = self.high.get().min(peak::window_top(self.reserved.get()));
+        self.headroom.set(ceiling.wrapping_sub(live));
+        self.span.set(ceiling.wrapping_sub(self.reserved.get()));
+    }
+
+    /// The frame's high-water mark, in offset-adjusted bytes.
+    fn mark(&self) -> i64 {
+        self.high.get().wrapping_sub(self.offset.get())
     }
 
     /// Sets the mark (in offset-adjusted bytes).
-    #[inline(always)]
     fn set_mark(&self, mark: i64) {
-        self.mark.set(mark);
-        self.refresh_ceiling();
+        self.high.set(mark.wrapping_add(self.offset.get()));
+        self.refresh();
     }
 
-    /// After a change that may have raised live bytes.
+    /// An allocation left `headroom` negative: live bytes rose above the mark, or out
+    /// of the window. A new high inside the window (the common case, on every
+    /// allocation of a growing frame) is settled here: the mark becomes the live
+    /// value, which is then also the ceiling.
     #[inline(always)]
-    fn after_change(&self, live: i64) {
-        if live > self.ceiling.get() {
-            self.rise(live);
+    fn rise(&self) {
+        // Live bytes above the bottom of the window.
+        let slack = self.span.get().wrapping_sub(self.headroom.get());
+        if peak::inside(slack) {
+            self.high.set(self.reserved.get().wrapping_add(slack));
+            self.headroom.set(0);
+            self.span.set(slack);
         } else {
-            self.after_decrease(live);
+            self.leave_window();
         }
     }
 
-    /// Live went above the ceiling: raises the mark if live is above it, and moves the
-    /// process estimate if live left the window.
+    /// Whether live bytes fell below the bottom of the window.
     #[inline(always)]
-    fn rise(&self, live: i64) {
-        let adjusted = live.wrapping_sub(self.offset.get());
-        if adjusted > self.mark.get() {
-            self.mark.set(adjusted);
-        }
-        if peak::outside(live, self.reserved.get()) {
-            self.recentre(live);
-        } else {
-            self.refresh_ceiling();
-        }
+    fn below_window(&self) -> bool {
+        self.headroom.get() > self.span.get()
     }
 
-    /// Raises the mark to `live` (less the bookkeeping offset) when above it.
-    #[inline]
+    /// Live bytes rose out of the window: raises the mark and publishes.
+    #[cold]
+    #[inline(never)]
+    fn leave_window(&self) {
+        self.raise_mark(self.counts().live());
+        self.recentre();
+    }
+
+    /// Raises the mark to `live` when above it.
     fn raise_mark(&self, live: i64) {
-        let adjusted = live.wrapping_sub(self.offset.get());
-        if adjusted > self.mark.get() {
-            self.set_mark(adjusted);
+        if live > self.high.get() {
+            self.high.set(live);
         }
     }
 
@@ -131,21 +143,14 @@ impl Local {
         self.counts().live().wrapping_sub(self.offset.get())
     }
 
-    /// After a change that can only have lowered live bytes.
-    #[inline(always)]
-    fn after_decrease(&self, live: i64) {
-        if live < self.reserved.get() {
-            self.recentre(live);
-        }
-    }
-
+    /// Live bytes left the window: publishes them to the process estimate.
     #[cold]
     #[inline(never)]
-    fn recentre(&self, live: i64) {
-        let reserved = peak::recentre(live);
+    fn recentre(&self) {
+        let reserved = peak::recentre(self.counts().live());
         peak::shift(reserved.wrapping_sub(self.reserved.get()));
         self.reserved.set(reserved);
-        self.refresh_ceiling();
+        self.refresh();
     }
 }
 
@@ -157,14 +162,16 @@ thread_local! {
 #[inline(always)]
 pub(super) fn on_alloc(size: u64) {
     let counted = LOCAL.try_with(|local| {
-        let slot = local.slot.get();
-        if slot.diverted() {
+        if local.counters.divert.load(Ordering::Relaxed) {
             divert(local, size, 0);
             return;
         }
-        let live = slot.on_alloc(size);
-        if live > local.ceiling.get() {
-            local.rise(live);
+        bump(&local.counters.allocated, size);
+        bump(&local.counters.allocs, 1);
+        let headroom = local.headroom.get().wrapping_sub(size as i64);
+        local.headroom.set(headroom);
+        if headroom < 0 {
+            local.rise();
         }
     });
     if counted.is_err() {
@@ -173,15 +180,23 @@ pub(super) fn on_alloc(size: u64) {
 }
 
 /// The fast path of a free of `size` bytes: counts it and returns `true` when
-/// nothing else is needed (the thread has a slot, counting is on, and the thread's
-/// live bytes stay inside the window); otherwise counts nothing and returns `false`,
-/// and the caller must call [`on_free`].
+/// nothing else is needed (the thread counts on the fast path and its live bytes stay
+/// inside the window); otherwise counts nothing and returns `false`, and the caller
+/// must call [`on_free`].
 #[inline(always)]
 pub(super) fn free_fast(size: u64) -> bool {
     LOCAL
         .try_with(|local| {
-            let slot = local.slot.get();
-            !slot.diverted() && slot.free_above(size, local.reserved.get())
+            if local.counters.divert.load(Ordering::Relaxed) {
+                return false;
+            }
+            let headroom = local.headroom.get().wrapping_add(size as i64);
+            if headroom > local.span.get() {
+                return false;
+            }
+            local.headroom.set(headroom);
+            bump(&local.counters.freed, size);
+            true
         })
         .unwrap_or(false)
 }
@@ -189,12 +204,15 @@ pub(super) fn free_fast(size: u64) -> bool {
 /// Counts a free of `size` bytes made by the calling thread.
 pub(super) fn on_free(size: u64) {
     let counted = LOCAL.try_with(|local| {
-        let slot = local.slot.get();
-        if slot.diverted() {
+        if local.counters.divert.load(Ordering::Relaxed) {
             divert(local, 0, size);
             return;
         }
-        local.after_decrease(slot.on_free(size));
+        bump(&local.counters.freed, size);
+        local.refresh();
+        if local.below_window() {
+            local.recentre();
+        }
     });
     if counted.is_err() {
         count_without_thread(0, size);
@@ -205,20 +223,31 @@ pub(super) fn on_free(size: u64) {
 #[inline(always)]
 pub(super) fn on_realloc(old: u64, new: u64) {
     let counted = LOCAL.try_with(|local| {
-        let slot = local.slot.get();
-        if slot.diverted() {
+        if local.counters.divert.load(Ordering::Relaxed) {
             divert(local, new, old);
             return;
         }
-        local.after_change(slot.on_realloc(old, new));
+        bump(&local.counters.allocated, new);
+        bump(&local.counters.freed, old);
+        bump(&local.counters.allocs, 1);
+        let headroom = local
+            .headroom
+            .get()
+            .wrapping_sub(new.wrapping_sub(old) as i64);
+        local.headroom.set(headroom);
+        if headroom < 0 {
+            local.rise();
+        } else if local.below_window() {
+            local.recentre();
+        }
     });
     if counted.is_err() {
         count_without_thread(new, old);
     }
 }
 
-/// A change the thread's slot diverted: nothing while counting is switched off,
-/// otherwise the slow path.
+/// A change the thread's `divert` flag sent off the fast path: nothing while
+/// counting is switched off, otherwise the slow path.
 #[inline(always)]
 fn divert(local: &Local, allocated: u64, freed: u64) {
     if switch::counting_enabled() {
@@ -226,22 +255,26 @@ fn divert(local: &Local, allocated: u64, freed: u64) {
     }
 }
 
-/// A change on a thread without a slot of its own (claiming one first if the thread
-/// never had one), or on a slot diverted while counting is being switched back on.
+/// A change on a thread without a slot (claiming one first if the thread never had
+/// one), or on a thread whose flag is still raised while counting is being switched
+/// back on.
 #[cold]
 #[inline(never)]
 fn slow_change(local: &Local, allocated: u64, freed: u64) {
     if local.mode.get() == Mode::Unclaimed {
         claim(local);
     }
+    let counters = &local.counters;
+    bump(&counters.allocated, allocated);
+    bump(&counters.freed, freed);
+    bump(&counters.allocs, u64::from(allocated != 0));
     if local.mode.get() == Mode::Slot {
-        let slot = local.slot.get();
-        let live = match (allocated, freed) {
-            (size, 0) => slot.on_alloc(size),
-            (0, size) => slot.on_free(size),
-            (new, old) => slot.on_realloc(old, new),
-        };
-        local.after_change(live);
+        local.refresh();
+        if local.headroom.get() < 0 {
+            local.rise();
+        } else if local.below_window() {
+            local.recentre();
+        }
         return;
     }
     let change = Counts {
@@ -249,14 +282,7 @@ fn slow_change(local: &Local, allocated: u64, freed: u64) {
         freed,
         allocs: u64::from(allocated != 0),
     };
-    let own = local.own.get();
-    let own = Counts {
-        allocated: own.allocated.wrapping_add(change.allocated),
-        freed: own.freed.wrapping_add(change.freed),
-        allocs: own.allocs.wrapping_add(change.allocs),
-    };
-    local.own.set(own);
-    local.raise_mark(own.live());
+    local.raise_mark(local.counts().live());
     count_shared(change);
 }
 
@@ -278,48 +304,66 @@ fn count_shared(change: Counts) {
     peak::shift(change.live());
 }
 
-/// First count on this thread: claim a slot and arrange its release at thread exit.
+/// First count on this thread: publish its counters in a slot, arrange their
+/// release at thread exit, and lower the `divert` flag (unless counting is off).
 fn claim(local: &Local) {
     switch::mark_installed();
-    let Some(slot) = registry::claim() else {
+    let Some(slot) = registry::publish(&local.counters) else {
         local.mode.set(Mode::Shared);
         return;
     };
-    local.slot.set(slot);
+    local.slot.set(Some(slot));
     local.mode.set(Mode::Slot);
     if !exit_hook::register(slot) {
-        // Without an exit hook the slot could never be reused: give it back now.
+        // Without an exit hook the counters would be left published after the
+        // thread's storage is gone: take them back now.
         retire(local);
-    }
-}
-
-/// Releases the thread's slot (folding its counters into the retired total) and
-/// switches the thread to the shared totals for whatever it still allocates.
-fn retire(local: &Local) {
-    if local.mode.get() != Mode::Slot {
-        local.mode.set(Mode::Shared);
         return;
     }
-    let slot = local.slot.replace(&registry::NO_SLOT);
-    let counts = registry::release(slot);
-    local.own.set(counts);
+    // The flag must end up as the switch was last set, even when the switch is
+    // flipped while this runs: `set_counting` stores the switch before it writes the
+    // flags of published threads, and this thread was published before it reads the
+    // switch, so re-reading the switch after writing the flag catches any flip
+    // whose own flag write this one may have overwritten.
+    loop {
+        let on = switch::counting_enabled_seqcst();
+        local.counters.divert.store(!on, Ordering::SeqCst);
+        if switch::counting_enabled_seqcst() == on {
+            break;
+        }
+    }
+    local.refresh();
+}
+
+/// Unpublishes the thread's counters (folding them into the retired total) and
+/// switches the thread to the shared totals for whatever it still allocates.
+fn retire(local: &Local) {
+    let Some(slot) = local.slot.take() else {
+        local.mode.set(Mode::Shared);
+        return;
+    };
+    registry::unpublish(slot, Some(&local.counters));
+    local.counters.divert.store(true, Ordering::SeqCst);
     local.mode.set(Mode::Shared);
     // From now on this thread's bytes count exactly in the estimate: add what its
     // reservation left out.
-    peak::shift(counts.live().wrapping_sub(local.reserved.get()));
-    local.reserved.set(counts.live());
-    local.refresh_ceiling();
+    let live = local.counts().live();
+    peak::shift(live.wrapping_sub(local.reserved.get()));
+    local.reserved.set(live);
+    local.refresh();
 }
 
 /// Thread exit: release `slot`, held by the calling thread.
 pub(super) fn retire_current(slot: &'static Slot) {
     let retired = LOCAL.try_with(|local| {
-        if local.mode.get() == Mode::Slot && std::ptr::eq(local.slot.get(), slot) {
+        if local.slot.get().is_some_and(|own| std::ptr::eq(own, slot)) {
             retire(local);
         }
     });
     if retired.is_err() {
-        registry::release(slot);
+        // Never the case for a const thread-local without a destructor; should it
+        // be, the slot must not stay published.
+        registry::unpublish(slot, None);
     }
 }
 
@@ -362,7 +406,7 @@ pub(super) fn raw_peak_begin() -> PeakMark {
         .try_with(|local| {
             let live = local.adjusted_live();
             let mark = PeakMark {
-                saved_mark: local.mark.get(),
+                saved_mark: local.mark(),
                 live_at_begin: live,
             };
             local.set_mark(live);
@@ -383,7 +427,7 @@ pub(super) fn raw_peak_begin() -> PeakMark {
 pub(crate) fn peak_end(mark: PeakMark) -> u64 {
     LOCAL
         .try_with(|local| {
-            let high = local.mark.get();
+            let high = local.mark();
             local.set_mark(high.max(mark.saved_mark));
             high.saturating_sub(mark.live_at_begin).max(0) as u64
         })
@@ -411,7 +455,7 @@ pub(crate) fn frame_end(mark: PeakMark) -> (ThreadCounters, u64) {
 /// thread's offset, so it does not lift the marks of later allocations either.
 pub(crate) fn without_peak<R>(f: impl FnOnce() -> R) -> R {
     let before = LOCAL
-        .try_with(|local| (local.mark.get(), local.counts().live()))
+        .try_with(|local| (local.mark(), local.counts().live()))
         .ok();
     let result = f();
     if let Some((saved, live_before)) = before {
