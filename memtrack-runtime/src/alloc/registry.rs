@@ -60,13 +60,9 @@ impl Counts {
 }
 
 /// One thread's counters, in that thread's thread-local storage. Only the owning
-/// thread writes `allocated`, `freed` and `allocs`; readers of other threads load
-/// them through the registry. `divert` sends the owner's allocations to the slow
-/// path: it is raised until the thread holds a slot and counting is on, and written
-/// by [`set_counting`](super::switch::set_counting) through the registry.
+/// thread writes them; readers of other threads load them through the registry.
 #[derive(Debug)]
 pub(super) struct Counters {
-    pub(super) divert: AtomicBool,
     pub(super) allocated: AtomicU64,
     pub(super) freed: AtomicU64,
     pub(super) allocs: AtomicU64,
@@ -83,10 +79,9 @@ pub(super) fn bump(counter: &AtomicU64, by: u64) {
 }
 
 impl Counters {
-    /// Zero counters, diverted (a thread starts without a slot).
+    /// Zero counters.
     pub(super) const fn new() -> Self {
         Self {
-            divert: AtomicBool::new(true),
             allocated: AtomicU64::new(0),
             freed: AtomicU64::new(0),
             allocs: AtomicU64::new(0),
@@ -313,15 +308,6 @@ pub(super) fn process_counts() -> Counts {
         }
         None => LAST_SUM.counts(),
     }
-}
-
-/// Sets `divert` on every published thread's counters. `false` if folds kept it
-/// out (see [`excluding_folds`]).
-pub(super) fn divert_all(divert: bool) -> bool {
-    excluding_folds(|published| {
-        published.for_each(|counters| counters.divert.store(divert, Ordering::SeqCst));
-    })
-    .is_some()
 }
 
 /// Slots claimed right now.

@@ -1,7 +1,7 @@
 //! The public figures: process heap totals, the calling thread's counters and the
 //! registry occupancy.
 
-use super::{peak, registry, switch, thread_slot};
+use super::{installed, peak, registry, thread_slot};
 
 /// Process-wide heap figures from the counting allocator.
 ///
@@ -42,7 +42,7 @@ pub struct HeapStats {
 pub const PEAK_GRANULARITY: u64 = peak::STEP as u64;
 
 /// Heap figures of the whole process, or `None` when the counting allocator is not
-/// the global allocator (or is a pass-through, or counting is switched off).
+/// the global allocator (or is built as a pass-through).
 ///
 /// Reads the counters of every thread in the registry (one cache line each). It never
 /// allocates, and waits only while a thread is exiting (for microseconds).
@@ -52,7 +52,7 @@ pub const PEAK_GRANULARITY: u64 = peak::STEP as u64;
 /// assert_eq!(memtrack_runtime::alloc::heap_stats(), None);
 /// ```
 pub fn heap_stats() -> Option<HeapStats> {
-    switch::figures_available().then(raw_heap_stats)
+    installed::figures_available().then(raw_heap_stats)
 }
 
 /// [`heap_stats`] whether or not the figures are available.
@@ -74,7 +74,7 @@ pub(super) fn raw_heap_stats() -> HeapStats {
 /// memtrack_runtime::alloc::reset_peak(); // no effect without the allocator
 /// ```
 pub fn reset_peak() {
-    if switch::counting_enabled() {
+    if cfg!(not(feature = "passthrough-alloc")) {
         peak::reset(raw_heap_stats().live_bytes);
     }
 }
@@ -85,17 +85,7 @@ pub fn reset_peak() {
 /// assert!(!memtrack_runtime::alloc::is_counting());
 /// ```
 pub fn is_counting() -> bool {
-    switch::figures_available()
-}
-
-/// Switches counting on or off for the whole process; the same as
-/// [`Allocator::set_counting`](super::Allocator::set_counting).
-///
-/// ```
-/// memtrack_runtime::alloc::set_counting(true);
-/// ```
-pub fn set_counting(enabled: bool) {
-    switch::set_counting(enabled);
+    installed::figures_available()
 }
 
 /// The calling thread's own heap counters, since the thread started.

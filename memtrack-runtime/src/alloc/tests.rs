@@ -122,79 +122,6 @@ fn realloc_counts_free_old_and_alloc_new_and_keeps_the_data() {
     assert_eq!((allocated, allocated - freed, allocs), (10_080, 0, 3));
 }
 
-#[test]
-fn switched_off_changes_are_forwarded_uncounted_on_threads_with_and_without_a_slot() {
-    let _serial = serial();
-    settle_slots(); // this thread holds the only slot in use
-    let before = raw_thread_counters();
-    let process_before = raw_heap_stats();
-    super::set_counting(false);
-    let ptr = alloc(3000);
-    // SAFETY: `ptr` was allocated by `ALLOC` with `layout(3000)`; new size non-zero.
-    let ptr = unsafe { ALLOC.realloc(ptr, layout(3000), 5000) };
-    assert!(!ptr.is_null());
-    // A thread that starts while counting is off never claims a slot.
-    let spawned = std::thread::spawn(|| {
-        let ptr = alloc(700);
-        free(ptr, 700);
-        (raw_thread_counters(), registry_stats().slots_in_use)
-    });
-    let (spawned_counters, slots_meanwhile) = spawned.join().expect("thread");
-    free(ptr, 5000);
-    super::set_counting(true);
-    assert_eq!(raw_thread_counters(), before);
-    assert_eq!(spawned_counters, ThreadCounters::default());
-    assert_eq!(slots_meanwhile, 1);
-    let process_after = raw_heap_stats();
-    assert_eq!(
-        process_after.allocated_bytes,
-        process_before.allocated_bytes
-    );
-    assert_eq!(process_after.freed_bytes, process_before.freed_bytes);
-
-    // Back on, the same thread counts again from where it was.
-    free(alloc(1200), 1200);
-    assert_eq!(delta(before, raw_thread_counters()), (1200, 1200, 1));
-}
-
-#[test]
-fn threads_claiming_while_the_switch_flips_end_up_as_it_was_last_set() {
-    let _serial = serial();
-    for final_state in [true, false] {
-        let threads = 16;
-        let settled = Arc::new(Barrier::new(threads + 1));
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let settled = Arc::clone(&settled);
-                std::thread::spawn(move || {
-                    // Claims a slot (or not) while the switch flips.
-                    for _ in 0..50 {
-                        free(alloc(64), 64);
-                    }
-                    settled.wait();
-                    let before = raw_thread_counters();
-                    free(alloc(1234), 1234);
-                    delta(before, raw_thread_counters())
-                })
-            })
-            .collect();
-        for i in 0..200 {
-            super::set_counting(i % 2 == 0);
-        }
-        super::set_counting(final_state);
-        settled.wait();
-        let expected = if final_state {
-            (1234, 1234, 1)
-        } else {
-            (0, 0, 0)
-        };
-        for worker in workers {
-            assert_eq!(worker.join().expect("worker"), expected);
-        }
-    }
-    super::set_counting(true);
-}
-
 /// An inner allocator that always fails.
 struct Failing;
 
@@ -351,6 +278,43 @@ fn process_totals_stay_exact_and_never_go_back_while_threads_come_and_go() {
     let end = raw_heap_stats();
     assert_eq!(end.live_bytes, before.live_bytes);
     assert_eq!(registry_stats().slots_in_use, 1);
+}
+
+#[test]
+fn a_thread_past_its_exit_hook_counts_through_the_shared_totals() {
+    let _serial = serial();
+    settle_slots();
+    let before = raw_heap_stats();
+    let (kept, thread_delta, slots_after_retire) = std::thread::spawn(|| {
+        let start = raw_thread_counters();
+        let kept = alloc(1000);
+        super::thread_slot::retire_now();
+        let slots_after_retire = registry_stats().slots_in_use;
+        // What a thread allocates after its exit hook ran (say, in a later
+        // destructor) still counts.
+        let late = alloc(2000);
+        free(late, 2000);
+        let grown = alloc(300);
+        // SAFETY: `grown` was allocated by `ALLOC` with `layout(300)`.
+        let grown = unsafe { ALLOC.realloc(grown, layout(300), 700) };
+        assert!(!grown.is_null());
+        free(grown, 700);
+        (
+            kept as usize,
+            delta(start, raw_thread_counters()),
+            slots_after_retire,
+        )
+    })
+    .join()
+    .expect("thread ran");
+    assert_eq!(slots_after_retire, 1);
+    assert_eq!(thread_delta, (1000 + 2000 + 300 + 700, 2000 + 300 + 700, 4));
+    let after = raw_heap_stats();
+    assert_eq!(after.allocated_bytes - before.allocated_bytes, 4000);
+    assert_eq!(after.freed_bytes - before.freed_bytes, 3000);
+    assert_eq!(after.allocs - before.allocs, 4);
+    free(kept as *mut u8, 1000);
+    assert_eq!(raw_heap_stats().live_bytes, before.live_bytes);
 }
 
 #[test]

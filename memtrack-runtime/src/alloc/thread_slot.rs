@@ -7,40 +7,44 @@
 //! what the registry publishes to other threads.
 
 use std::cell::Cell;
-use std::sync::atomic::Ordering;
 
 use super::registry::{self, Counters, Counts, Slot, bump};
-use super::{exit_hook, peak, switch};
+use super::{exit_hook, installed, peak};
 
 /// Where the calling thread's counts go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Never counted yet: the next counted change claims a slot.
+    /// Never counted yet: the next change claims a slot.
     Unclaimed,
     /// Counting on the fast path, counters published in `Local::slot`.
     Slot,
     /// No slot (registry full, no exit hook, or the thread is past its exit hook):
-    /// counting on the slow path, into the thread's counters and the shared totals.
+    /// every change also goes to the shared totals, on the slow path.
     Shared,
 }
 
+/// `headroom` and `span` of a thread that is not on the fast path: any allocation
+/// leaves `headroom` negative and any free takes it above `span`, so every change
+/// goes to [`Local::settle`].
+const OFF_FAST_PATH: (i64, i64) = (i64::MIN / 2, i64::MIN);
+
 /// Per-thread state, only ever touched by its own thread (but for `counters`, which
-/// other threads read, and whose `divert` flag the counting switch writes).
+/// other threads read).
 ///
 /// Two owner-only quantities track the thread's live bytes against the bounds that
 /// need work when crossed:
 ///
 /// - `headroom` is `ceiling - live`, where `ceiling` is the lower of the high-water
-///   mark (plus the bookkeeping offset) and the top of the publishing window: an
-///   allocation subtracts its size and needs [`Local::rise`] only when the result is
-///   negative;
+///   mark and the top of the publishing window: an allocation subtracts its size and
+///   needs [`Local::rise`] only when the result is negative;
 /// - `span` is `ceiling - reserved`, fixed until the ceiling or the window moves: a
-///   free adds its size to `headroom` and needs [`Local::recentre`] only when the
+///   free adds its size to `headroom` and needs [`Local::settle`] only when the
 ///   result exceeds `span` (live bytes fell below the bottom of the window).
 ///
-/// So the fast path of an allocation is one flag test, two counter increments and
-/// one subtraction with a sign test, and that of a free about the same, all on this
-/// thread's own cache line.
+/// So the fast path of an allocation is two counter increments and one subtraction
+/// with a sign test, and that of a free one increment, one addition and one
+/// comparison, all on this thread's own cache line. A thread off the fast path (see
+/// [`Mode`]) keeps the two at [`OFF_FAST_PATH`].
 #[repr(C, align(64))]
 struct Local {
     counters: Counters,
@@ -49,6 +53,8 @@ struct Local {
     mode: Cell<Mode>,
     /// The slot the counters are published in, while `mode` is `Slot`.
     slot: Cell<Option<&'static Slot>>,
+    /// What of `counters` has been added to the shared totals (`Mode::Shared`).
+    shared: Cell<Counts>,
     /// Highest live value since the last `raw_peak_begin` (thread-relative, may be
     /// < 0). The frame's mark is this less `offset`.
     high: Cell<i64>,
@@ -65,10 +71,15 @@ impl Local {
     const fn new() -> Self {
         Self {
             counters: Counters::new(),
-            headroom: Cell::new(0),
-            span: Cell::new(0),
+            headroom: Cell::new(OFF_FAST_PATH.0),
+            span: Cell::new(OFF_FAST_PATH.1),
             mode: Cell::new(Mode::Unclaimed),
             slot: Cell::new(None),
+            shared: Cell::new(Counts {
+                allocated: 0,
+                freed: 0,
+                allocs: 0,
+            }),
             high: Cell::new(0),
             offset: Cell::new(0),
             reserved: Cell::new(0),
@@ -81,8 +92,13 @@ impl Local {
     }
 
     /// Recomputes `headroom` and `span` after the counters were changed on the slow
-    /// path, or `high`, `offset` or `reserved` changed.
+    /// path, or `high`, `offset`, `reserved` or the mode changed.
     fn refresh(&self) {
+        if self.mode.get() != Mode::Slot {
+            self.headroom.set(OFF_FAST_PATH.0);
+            self.span.set(OFF_FAST_PATH.1);
+            return;
+        }
         let live = self.counts().live();
         let ceiling = self.high.get().min(peak::window_top(self.reserved.get()));
         self.headroom.set(ceiling.wrapping_sub(live));
@@ -101,34 +117,65 @@ impl Local {
     }
 
     /// An allocation left `headroom` negative: live bytes rose above the mark, or out
-    /// of the window. A new high inside the window (the common case, on every
-    /// allocation of a growing frame) is settled here: the mark becomes the live
-    /// value, which is then also the ceiling.
+    /// of the window, or the thread is off the fast path. A new high inside the
+    /// window (the common case, on every allocation of a growing frame) is settled
+    /// here: the mark becomes the live value, which is then also the ceiling.
     #[inline(always)]
     fn rise(&self) {
-        // Live bytes above the bottom of the window.
+        // Live bytes above the bottom of the window (off the fast path: far below).
         let slack = self.span.get().wrapping_sub(self.headroom.get());
         if peak::inside(slack) {
             self.high.set(self.reserved.get().wrapping_add(slack));
             self.headroom.set(0);
             self.span.set(slack);
         } else {
-            self.leave_window();
+            self.settle();
         }
     }
 
-    /// Whether live bytes fell below the bottom of the window.
+    /// Whether a free or shrink took live bytes below the bottom of the window (or
+    /// the thread is off the fast path).
     #[inline(always)]
     fn below_window(&self) -> bool {
         self.headroom.get() > self.span.get()
     }
 
-    /// Live bytes rose out of the window: raises the mark and publishes.
+    /// Everything the fast path leaves out, after the counters were updated: the
+    /// thread's first change (claiming a slot), a change of a thread without one
+    /// (added to the shared totals), live bytes that left the window (published to
+    /// the process estimate) and a mark they rose above.
     #[cold]
     #[inline(never)]
-    fn leave_window(&self) {
-        self.raise_mark(self.counts().live());
-        self.recentre();
+    fn settle(&self) {
+        if self.mode.get() == Mode::Unclaimed {
+            claim(self);
+        }
+        let live = self.counts().live();
+        self.raise_mark(live);
+        match self.mode.get() {
+            Mode::Slot => {
+                if peak::inside(live.wrapping_sub(self.reserved.get())) {
+                    self.refresh();
+                } else {
+                    self.recentre();
+                }
+            }
+            Mode::Unclaimed | Mode::Shared => self.add_to_shared(),
+        }
+    }
+
+    /// Adds what the counters gained since the last call to the shared totals and,
+    /// exactly, to the process estimate.
+    fn add_to_shared(&self) {
+        let now = self.counts();
+        let before = self.shared.get();
+        count_shared(Counts {
+            allocated: now.allocated.wrapping_sub(before.allocated),
+            freed: now.freed.wrapping_sub(before.freed),
+            allocs: now.allocs.wrapping_sub(before.allocs),
+        });
+        self.shared.set(now);
+        self.refresh();
     }
 
     /// Raises the mark to `live` when above it.
@@ -144,8 +191,6 @@ impl Local {
     }
 
     /// Live bytes left the window: publishes them to the process estimate.
-    #[cold]
-    #[inline(never)]
     fn recentre(&self) {
         let reserved = peak::recentre(self.counts().live());
         peak::shift(reserved.wrapping_sub(self.reserved.get()));
@@ -162,10 +207,6 @@ thread_local! {
 #[inline(always)]
 pub(super) fn on_alloc(size: u64) {
     let counted = LOCAL.try_with(|local| {
-        if local.counters.divert.load(Ordering::Relaxed) {
-            divert(local, size, 0);
-            return;
-        }
         bump(&local.counters.allocated, size);
         bump(&local.counters.allocs, 1);
         let headroom = local.headroom.get().wrapping_sub(size as i64);
@@ -180,16 +221,13 @@ pub(super) fn on_alloc(size: u64) {
 }
 
 /// The fast path of a free of `size` bytes: counts it and returns `true` when
-/// nothing else is needed (the thread counts on the fast path and its live bytes stay
+/// nothing else is needed (the thread is on the fast path and its live bytes stay
 /// inside the window); otherwise counts nothing and returns `false`, and the caller
 /// must call [`on_free`].
 #[inline(always)]
 pub(super) fn free_fast(size: u64) -> bool {
     LOCAL
         .try_with(|local| {
-            if local.counters.divert.load(Ordering::Relaxed) {
-                return false;
-            }
             let headroom = local.headroom.get().wrapping_add(size as i64);
             if headroom > local.span.get() {
                 return false;
@@ -201,18 +239,11 @@ pub(super) fn free_fast(size: u64) -> bool {
         .unwrap_or(false)
 }
 
-/// Counts a free of `size` bytes made by the calling thread.
+/// Counts a free of `size` bytes made by the calling thread (the slow path).
 pub(super) fn on_free(size: u64) {
     let counted = LOCAL.try_with(|local| {
-        if local.counters.divert.load(Ordering::Relaxed) {
-            divert(local, 0, size);
-            return;
-        }
         bump(&local.counters.freed, size);
-        local.refresh();
-        if local.below_window() {
-            local.recentre();
-        }
+        local.settle();
     });
     if counted.is_err() {
         count_without_thread(0, size);
@@ -223,10 +254,6 @@ pub(super) fn on_free(size: u64) {
 #[inline(always)]
 pub(super) fn on_realloc(old: u64, new: u64) {
     let counted = LOCAL.try_with(|local| {
-        if local.counters.divert.load(Ordering::Relaxed) {
-            divert(local, new, old);
-            return;
-        }
         bump(&local.counters.allocated, new);
         bump(&local.counters.freed, old);
         bump(&local.counters.allocs, 1);
@@ -238,52 +265,12 @@ pub(super) fn on_realloc(old: u64, new: u64) {
         if headroom < 0 {
             local.rise();
         } else if local.below_window() {
-            local.recentre();
+            local.settle();
         }
     });
     if counted.is_err() {
         count_without_thread(new, old);
     }
-}
-
-/// A change the thread's `divert` flag sent off the fast path: nothing while
-/// counting is switched off, otherwise the slow path.
-#[inline(always)]
-fn divert(local: &Local, allocated: u64, freed: u64) {
-    if switch::counting_enabled() {
-        slow_change(local, allocated, freed);
-    }
-}
-
-/// A change on a thread without a slot (claiming one first if the thread never had
-/// one), or on a thread whose flag is still raised while counting is being switched
-/// back on.
-#[cold]
-#[inline(never)]
-fn slow_change(local: &Local, allocated: u64, freed: u64) {
-    if local.mode.get() == Mode::Unclaimed {
-        claim(local);
-    }
-    let counters = &local.counters;
-    bump(&counters.allocated, allocated);
-    bump(&counters.freed, freed);
-    bump(&counters.allocs, u64::from(allocated != 0));
-    if local.mode.get() == Mode::Slot {
-        local.refresh();
-        if local.headroom.get() < 0 {
-            local.rise();
-        } else if local.below_window() {
-            local.recentre();
-        }
-        return;
-    }
-    let change = Counts {
-        allocated,
-        freed,
-        allocs: u64::from(allocated != 0),
-    };
-    local.raise_mark(local.counts().live());
-    count_shared(change);
 }
 
 /// Counts a change when the thread-local is unavailable (never on platforms with
@@ -304,10 +291,11 @@ fn count_shared(change: Counts) {
     peak::shift(change.live());
 }
 
-/// First count on this thread: publish its counters in a slot, arrange their
-/// release at thread exit, and lower the `divert` flag (unless counting is off).
+/// First change on this thread: publish its counters in a slot and arrange their
+/// release at thread exit, or count through the shared totals if neither can be
+/// done.
 fn claim(local: &Local) {
-    switch::mark_installed();
+    installed::mark();
     let Some(slot) = registry::publish(&local.counters) else {
         local.mode.set(Mode::Shared);
         return;
@@ -318,21 +306,7 @@ fn claim(local: &Local) {
         // Without an exit hook the counters would be left published after the
         // thread's storage is gone: take them back now.
         retire(local);
-        return;
     }
-    // The flag must end up as the switch was last set, even when the switch is
-    // flipped while this runs: `set_counting` stores the switch before it writes the
-    // flags of published threads, and this thread was published before it reads the
-    // switch, so re-reading the switch after writing the flag catches any flip
-    // whose own flag write this one may have overwritten.
-    loop {
-        let on = switch::counting_enabled_seqcst();
-        local.counters.divert.store(!on, Ordering::SeqCst);
-        if switch::counting_enabled_seqcst() == on {
-            break;
-        }
-    }
-    local.refresh();
 }
 
 /// Unpublishes the thread's counters (folding them into the retired total) and
@@ -343,14 +317,21 @@ fn retire(local: &Local) {
         return;
     };
     registry::unpublish(slot, Some(&local.counters));
-    local.counters.divert.store(true, Ordering::SeqCst);
     local.mode.set(Mode::Shared);
+    // The retired total now holds everything counted so far.
+    local.shared.set(local.counts());
     // From now on this thread's bytes count exactly in the estimate: add what its
     // reservation left out.
     let live = local.counts().live();
     peak::shift(live.wrapping_sub(local.reserved.get()));
     local.reserved.set(live);
     local.refresh();
+}
+
+/// Retires the calling thread's slot now, as its exit hook would.
+#[cfg(test)]
+pub(super) fn retire_now() {
+    let _ = LOCAL.try_with(retire);
 }
 
 /// Thread exit: release `slot`, held by the calling thread.
@@ -388,7 +369,7 @@ pub(super) fn raw_thread_counters() -> ThreadCounters {
 /// The current thread's counters, `None` when the allocator is not counting.
 #[inline]
 pub(crate) fn thread_counters() -> Option<ThreadCounters> {
-    switch::figures_available().then(raw_thread_counters)
+    installed::figures_available().then(raw_thread_counters)
 }
 
 /// Saved state of the thread's live high-water mark, returned by [`raw_peak_begin`].
@@ -438,7 +419,7 @@ pub(crate) fn peak_end(mark: PeakMark) -> u64 {
 /// [`raw_peak_begin`]); `None` when the allocator is not counting.
 #[inline]
 pub(crate) fn frame_begin() -> Option<(ThreadCounters, PeakMark)> {
-    switch::figures_available().then(|| (raw_thread_counters(), raw_peak_begin()))
+    installed::figures_available().then(|| (raw_thread_counters(), raw_peak_begin()))
 }
 
 /// Closes a frame opened by [`frame_begin`]: the thread's counters now and the rise
