@@ -96,7 +96,7 @@ fn pool() -> Vec<Option<Object>> {
 }
 
 /// Runs `iters` batches on each of `threads` threads at once; the time of the slowest.
-fn run(threads: usize, iters: u64) -> Duration {
+pub fn run(threads: usize, iters: u64) -> Duration {
     let start = Barrier::new(threads);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
