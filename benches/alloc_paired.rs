@@ -21,7 +21,7 @@ use std::time::Duration;
 mod alloc_workload;
 
 /// Pairs of rounds per thread count.
-const ROUNDS: usize = 41;
+const ROUNDS: usize = 81;
 /// Batches per round and thread.
 const BATCHES: u64 = 48;
 
