@@ -43,9 +43,11 @@ pub fn poll_scoped<F: Future>(op: &Op, fut: F) -> Scoped<'_, F> {
     Scoped::new(op, fut)
 }
 
-/// Ends the operation with the function's outcome.
+/// Ends the operation with the function's outcome. By reference: the operation
+/// stays where it is (moving it costs a copy of the whole tracker), and its drop at
+/// the end of the generated scope finds it ended and does nothing.
 #[inline]
-pub fn finish(op: Op, outcome: Outcome<'_>) {
+pub fn finish(op: &Op, outcome: Outcome<'_>) {
     op.end_with(outcome);
 }
 

@@ -41,8 +41,13 @@ struct Anchor {
 }
 
 static ANCHOR: OnceLock<Anchor> = OnceLock::new();
-/// Nanoseconds per counter tick as `f64` bits once fixed; 0 while calibrating.
-static NANOS_PER_TICK: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds per counter tick in 32.32 fixed point once fixed; 0 while
+/// calibrating. Fixed point keeps a conversion to one multiplication: converting
+/// between integers and floating point costs tens of instructions on x86-64.
+static NANOS_PER_TICK_Q32: AtomicU64 = AtomicU64::new(0);
+
+/// One nanosecond per tick, in 32.32 fixed point.
+const ONE_Q32: u64 = 1 << 32;
 
 fn anchor() -> &'static Anchor {
     ANCHOR.get_or_init(|| {
@@ -77,34 +82,39 @@ pub(crate) fn between(from: Stamp, to: Stamp) -> Duration {
     if !anchor().tsc {
         return Duration::from_nanos(delta);
     }
-    #[allow(
-        clippy::cast_precision_loss,
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss
-    )]
-    let nanos = (delta as f64 * nanos_per_tick()) as u64;
-    Duration::from_nanos(nanos)
+    let nanos = (u128::from(delta) * u128::from(nanos_per_tick_q32())) >> 32;
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
 }
 
-/// The counter's rate: fixed after [`CALIBRATION`], measured anew before.
-fn nanos_per_tick() -> f64 {
-    let fixed = f64::from_bits(NANOS_PER_TICK.load(Ordering::Relaxed));
-    if fixed > 0.0 {
-        return fixed;
+/// The counter's rate in 32.32 fixed point: fixed after [`CALIBRATION`], measured
+/// anew before.
+#[inline]
+fn nanos_per_tick_q32() -> u64 {
+    match NANOS_PER_TICK_Q32.load(Ordering::Relaxed) {
+        0 => calibrate(),
+        fixed => fixed,
     }
+}
+
+/// Measures the counter's rate against `Instant` since the anchor, and fixes it
+/// once the anchor is [`CALIBRATION`] old.
+#[cold]
+fn calibrate() -> u64 {
     let anchor = anchor();
     let (instant, ticks) = (Instant::now(), tsc::read());
     let elapsed = instant.saturating_duration_since(anchor.instant);
     let counted = ticks.saturating_sub(anchor.ticks);
     if counted == 0 {
-        return 1.0;
+        return ONE_Q32;
     }
-    #[allow(clippy::cast_precision_loss)]
-    let rate = elapsed.as_nanos() as f64 / counted as f64;
-    if elapsed >= CALIBRATION && rate.is_finite() && rate > 0.0 {
-        NANOS_PER_TICK.store(rate.to_bits(), Ordering::Relaxed);
+    let rate = (elapsed.as_nanos() << 32) / u128::from(counted);
+    let Ok(rate) = u64::try_from(rate) else {
+        return ONE_Q32;
+    };
+    if elapsed >= CALIBRATION && rate > 0 {
+        NANOS_PER_TICK_Q32.store(rate, Ordering::Relaxed);
     }
-    rate
+    rate.max(1)
 }
 
 #[cfg(target_arch = "x86_64")]

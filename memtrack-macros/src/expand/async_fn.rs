@@ -7,7 +7,7 @@
 //!     let __memtrack_op = start(&__MEMTRACK_SITE, Kind::Async);
 //!     __memtrack_op.add("key", __memtrack_meta_0);
 //!     let __memtrack_ret = poll_scoped(&__memtrack_op, async move { <fake return edge> user statements }).await;
-//!     finish(__memtrack_op, <outcome of &__memtrack_ret>);
+//!     finish(&__memtrack_op, <outcome of &__memtrack_ret>);
 //!     __memtrack_ret
 //! }
 //! ```

@@ -75,7 +75,7 @@ pub fn finish(args: &AttrArgs) -> TokenStream {
         {
             #[allow(unused_imports)]
             use #root::__private::{OutcomeDebug as _, OutcomeDisplay as _, OutcomePlain as _};
-            #root::__private::finish(#op, (&&#root::__private::Probe(&#ret)).__memtrack_outcome());
+            #root::__private::finish(&#op, (&&#root::__private::Probe(&#ret)).__memtrack_outcome());
         }
     }
 }
