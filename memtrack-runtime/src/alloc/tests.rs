@@ -50,6 +50,20 @@ fn free(ptr: *mut u8, size: usize) {
     unsafe { ALLOC.dealloc(ptr, layout(size)) }
 }
 
+/// A block allocated by hand, handed from one thread to another.
+struct Block(*mut u8);
+
+// SAFETY: the block is plain heap memory, used by one thread at a time (whichever
+// holds the `Block`).
+unsafe impl Send for Block {}
+
+impl Block {
+    /// The block's address (a method, so a closure captures the whole `Block`).
+    fn into_raw(self) -> *mut u8 {
+        self.0
+    }
+}
+
 fn delta(before: ThreadCounters, after: ThreadCounters) -> (u64, u64, u64) {
     (
         after.allocated - before.allocated,
@@ -157,10 +171,10 @@ fn failed_allocations_are_not_counted() {
 fn memory_freed_on_another_thread_is_counted_there() {
     let _serial = serial();
     let before = raw_heap_stats();
-    let ptr = alloc(5000) as usize;
+    let ptr = Block(alloc(5000));
     let freer = std::thread::spawn(move || {
         let start = raw_thread_counters();
-        free(ptr as *mut u8, 5000);
+        free(ptr.into_raw(), 5000);
         let end = raw_thread_counters();
         (delta(start, end), end.allocated as i64 - end.freed as i64)
     });
@@ -184,7 +198,7 @@ fn an_exited_thread_is_folded_and_its_slot_released() {
         let freed = alloc(700);
         free(freed, 700);
         assert_eq!(registry_stats().slots_in_use, in_use + 1);
-        kept as usize
+        Block(kept)
     })
     .join()
     .expect("thread ran");
@@ -194,7 +208,7 @@ fn an_exited_thread_is_folded_and_its_slot_released() {
     assert_eq!(after.freed_bytes - before.freed_bytes, 700);
     assert_eq!(after.allocs - before.allocs, 2);
     assert_eq!(after.live_bytes - before.live_bytes, 3000);
-    free(kept as *mut u8, 3000);
+    free(kept.into_raw(), 3000);
     assert_eq!(raw_heap_stats().live_bytes, before.live_bytes);
 }
 
@@ -231,7 +245,7 @@ fn process_totals_stay_exact_and_never_go_back_while_threads_come_and_go() {
     // thread) and frees one the previous wave kept.
     let waves = 40;
     let per_wave = 8;
-    let mut handed_over: Vec<(usize, usize)> = Vec::new();
+    let mut handed_over: Vec<(Block, usize)> = Vec::new();
     let mut kept_total = 0u64;
     for wave in 0..waves {
         let workers: Vec<_> = (0..per_wave)
@@ -240,10 +254,10 @@ fn process_totals_stay_exact_and_never_go_back_while_threads_come_and_go() {
                 let size = 100 + wave * per_wave + i;
                 std::thread::spawn(move || {
                     if let Some((ptr, size)) = inherited {
-                        free(ptr as *mut u8, size);
+                        free(ptr.into_raw(), size);
                     }
                     free(alloc(5000), 5000);
-                    (alloc(size) as usize, size)
+                    (Block(alloc(size)), size)
                 })
             })
             .collect();
@@ -273,7 +287,7 @@ fn process_totals_stay_exact_and_never_go_back_while_threads_come_and_go() {
         5000 * threads + freed_by_workers
     );
     for (ptr, size) in handed_over {
-        free(ptr as *mut u8, size);
+        free(ptr.into_raw(), size);
     }
     let end = raw_heap_stats();
     assert_eq!(end.live_bytes, before.live_bytes);
@@ -300,7 +314,7 @@ fn a_thread_past_its_exit_hook_counts_through_the_shared_totals() {
         assert!(!grown.is_null());
         free(grown, 700);
         (
-            kept as usize,
+            Block(kept),
             delta(start, raw_thread_counters()),
             slots_after_retire,
         )
@@ -313,7 +327,7 @@ fn a_thread_past_its_exit_hook_counts_through_the_shared_totals() {
     assert_eq!(after.allocated_bytes - before.allocated_bytes, 4000);
     assert_eq!(after.freed_bytes - before.freed_bytes, 3000);
     assert_eq!(after.allocs - before.allocs, 4);
-    free(kept as *mut u8, 1000);
+    free(kept.into_raw(), 1000);
     assert_eq!(raw_heap_stats().live_bytes, before.live_bytes);
 }
 
