@@ -72,20 +72,19 @@ impl<A> Allocator<A> {
     }
 }
 
-impl<A: GlobalAlloc> Allocator<A> {
-    /// `dealloc` for a free the fast path did not count.
-    ///
-    /// # Safety
-    ///
-    /// The contract of [`GlobalAlloc::dealloc`].
-    #[cfg(not(feature = "passthrough-alloc"))]
-    #[cold]
-    #[inline(never)]
-    unsafe fn dealloc_slow(&self, ptr: *mut u8, layout: Layout) {
-        thread_slot::on_free(layout.size() as u64);
-        // SAFETY: the caller passes on the guarantees of `GlobalAlloc::dealloc`.
-        unsafe { self.inner.dealloc(ptr, layout) }
-    }
+/// `dealloc` for a free the fast path did not count. The inner allocator comes last,
+/// so `ptr` and `layout` stay in the registers `dealloc` received them in.
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::dealloc`], for `inner`.
+#[cfg(not(feature = "passthrough-alloc"))]
+#[cold]
+#[inline(never)]
+unsafe fn dealloc_slow<A: GlobalAlloc>(ptr: *mut u8, layout: Layout, inner: &A) {
+    thread_slot::on_free(layout.size() as u64);
+    // SAFETY: the caller passes on the guarantees of `GlobalAlloc::dealloc`.
+    unsafe { inner.dealloc(ptr, layout) }
 }
 
 // SAFETY: every method forwards to the inner allocator with the caller's arguments
@@ -128,7 +127,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
         #[cfg(not(feature = "passthrough-alloc"))]
         if !thread_slot::free_fast(layout.size() as u64) {
             // SAFETY: the caller's guarantees, passed on unchanged.
-            return unsafe { self.dealloc_slow(ptr, layout) };
+            return unsafe { dealloc_slow(ptr, layout, &self.inner) };
         }
         // SAFETY: forwarded with the caller's guarantees: `ptr` was allocated by this
         // allocator (hence by `inner`) with `layout`.
