@@ -310,6 +310,15 @@ pub(super) fn process_counts() -> Counts {
     }
 }
 
+/// Runs `f` as if a fold were in progress the whole time.
+#[cfg(test)]
+pub(super) fn during_a_fold<R>(f: impl FnOnce() -> R) -> R {
+    FOLDS_ACTIVE.fetch_add(1, Ordering::SeqCst);
+    let result = f();
+    FOLDS_ACTIVE.fetch_sub(1, Ordering::SeqCst);
+    result
+}
+
 /// Slots claimed right now.
 pub(super) fn slots_in_use() -> usize {
     IN_USE.load(Ordering::Relaxed)

@@ -332,6 +332,20 @@ fn a_thread_past_its_exit_hook_counts_through_the_shared_totals() {
 }
 
 #[test]
+fn a_reader_kept_out_by_a_fold_that_never_ends_returns_the_last_sum() {
+    let _serial = serial();
+    let before = raw_heap_stats();
+    let ptr = alloc(4000);
+    let during = super::registry::during_a_fold(raw_heap_stats);
+    let after = raw_heap_stats();
+    free(ptr, 4000);
+    // The reader gave up instead of waiting forever, with the last complete sum.
+    assert_eq!(during.allocated_bytes, before.allocated_bytes);
+    assert_eq!(during.allocs, before.allocs);
+    assert_eq!(after.allocated_bytes - before.allocated_bytes, 4000);
+}
+
+#[test]
 fn threads_beyond_the_slot_count_use_the_shared_totals() {
     let _serial = serial();
     let threads = SLOT_COUNT + 40;
