@@ -5,9 +5,10 @@ use std::borrow::Cow;
 use crate::alloc;
 use crate::attribution;
 use crate::config;
-use crate::events::{self, LargeAllocationEvent};
+use crate::events::{self, Extra, OpId, emit};
 use crate::metadata::{Metadata, ToValue, Value};
 use crate::process;
+use crate::units::mb;
 
 /// Logs `large_allocation` (level warn) when `estimated_bytes` reaches
 /// [`large_allocation_bytes`](crate::Config::large_allocation_bytes) (500,000 by
@@ -44,13 +45,45 @@ pub(crate) fn log(
         }
         let op = attribution::with_current(|op, _| (op.name().to_owned(), op.number()));
         let context = Value::text(context).to_string();
-        events::large_allocation(&LargeAllocationEvent {
+        emit_event(&LargeAllocationEvent {
             context: &context,
             estimated_bytes,
-            op: op.as_ref().map(|(name, n)| (name.as_str(), *n)),
+            op: op.as_ref().map(|(name, number)| OpId {
+                name,
+                number: *number,
+            }),
             rss: process::rss_bytes(),
             heap: alloc::heap_stats().map(|h| h.live_bytes),
             fields: &metadata,
         });
     });
+}
+
+struct LargeAllocationEvent<'a> {
+    context: &'a str,
+    estimated_bytes: u64,
+    op: Option<OpId<'a>>,
+    rss: Option<u64>,
+    heap: Option<u64>,
+    fields: &'a Metadata,
+}
+
+/// `large_allocation`.
+fn emit_event(e: &LargeAllocationEvent<'_>) {
+    let extra = Extra::new().metadata(e.fields).finish();
+    emit!(
+        tracing::Level::WARN,
+        event = "large_allocation",
+        context = e.context,
+        estimated_bytes = e.estimated_bytes,
+        estimated_mb = mb(e.estimated_bytes),
+        op_id = e.op.map(|id| id.to_string()),
+        op_name = e.op.map(|id| id.name),
+        heap_used_mb = e.heap.map(mb),
+        rss_mb = e.rss.map(mb),
+        extra = extra.as_deref(),
+        "large_allocation: {} ({} bytes)",
+        e.context,
+        e.estimated_bytes
+    );
 }

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::CacheStats;
-use crate::events::emit;
+use super::events;
 
 /// The caches currently known to sit at their bound; lives in the monitor thread.
 #[derive(Debug, Default)]
@@ -20,15 +20,7 @@ impl CapacityWatch {
         for cache in stats.caches.iter().filter(|c| c.at_capacity()) {
             if !self.full.contains(&cache.name) {
                 newly_full.push(cache.name.clone());
-                emit!(
-                    tracing::Level::WARN,
-                    event = "cache_at_capacity",
-                    cache = cache.name.as_str(),
-                    size = cache.size.as_ref().ok().copied(),
-                    max_size = cache.max_size,
-                    "cache_at_capacity: {}",
-                    cache.name
-                );
+                events::at_capacity(cache);
             }
             still_full.insert(cache.name.clone());
         }

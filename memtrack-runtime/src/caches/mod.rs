@@ -43,16 +43,15 @@
 //! ```
 
 mod capacity;
-mod log;
+mod events;
 pub(crate) mod registry;
 mod stats;
 
 use std::sync::{Arc, Weak};
 
 pub(crate) use capacity::CapacityWatch;
-pub use log::log_snapshot;
-pub(crate) use log::log_snapshot_with;
-pub(crate) use stats::visit_sizes;
+pub use events::log_snapshot;
+pub(crate) use events::{insert_sizes, log_snapshot_with};
 pub use stats::{CacheStat, CacheStats, all_stats};
 
 use registry::Registry;

@@ -7,7 +7,6 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::registry::panic_text;
 use super::{CACHES, Source};
-use crate::metadata::Value;
 
 /// One cache's figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,25 +111,13 @@ pub fn all_stats() -> CacheStats {
     }
 }
 
-/// Calls `f` with every registered cache's name and current size; a size that could
-/// not be read is given as an error text. Nothing here may panic.
-pub(crate) fn visit_sizes(f: &mut dyn FnMut(&str, Value)) {
-    for stat in read_all() {
-        let value = match stat.size {
-            Ok(size) => u64::try_from(size).map_or(Value::Null, Value::U64),
-            Err(error) => Value::text(&format!("error: {error}")),
-        };
-        f(&stat.name, value);
-    }
-}
-
 thread_local! {
     /// Set while this thread runs size functions, to refuse re-entry.
     static READING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Reads every cache, dropping (and unregistering) the ones that no longer exist.
-fn read_all() -> Vec<CacheStat> {
+pub(super) fn read_all() -> Vec<CacheStat> {
     let entries = CACHES.snapshot();
     let nested = READING.try_with(|r| r.replace(true)).unwrap_or(true);
     let mut stats = Vec::with_capacity(entries.len());

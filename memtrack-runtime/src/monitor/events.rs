@@ -3,6 +3,7 @@
 use serde_json::Value as Json;
 
 use super::top::{IntervalOp, to_json};
+use crate::caches;
 use crate::config::Config;
 use crate::events::{Extra, emit};
 use crate::units::{self, mb, mb_signed};
@@ -23,7 +24,8 @@ pub(super) struct Tick<'a> {
 impl Tick<'_> {
     /// Every cache size and the top operations, as flat fields.
     fn extra(&self) -> Option<String> {
-        let mut extra = Extra::new().cache_sizes();
+        let mut extra = Extra::new();
+        caches::insert_sizes(&mut extra);
         extra.insert_json("top_operations", to_json(self.top, self.counting));
         extra.finish()
     }

@@ -5,13 +5,14 @@ use std::fmt;
 use std::ptr;
 use std::sync::atomic::Ordering;
 
+use super::events::{CheckpointEvent, OperationEvent};
 use super::significance::{self, Figures, Verdict};
 use super::{EndedBy, Kind, Outcome, Tracker};
 use crate::alloc;
 use crate::attribution::{self, Charged};
 use crate::clock;
 use crate::config;
-use crate::events::{self, CheckpointEvent, OperationEvent};
+use crate::events;
 use crate::metadata::{ToValue, Value, debug_bounded, display_bounded};
 use crate::process;
 use crate::units;
@@ -115,10 +116,9 @@ impl Tracker {
         }
         let metadata = self.metadata_snapshot();
         events::write(|| {
-            events::operation(&OperationEvent {
+            super::events::operation(&OperationEvent {
                 spike: verdict == Verdict::Spike,
-                op_name: self.name(),
-                op_number: self.id,
+                op_id: self.op_id(),
                 duration,
                 ended_by,
                 error: error.as_deref(),
@@ -188,9 +188,8 @@ impl Tracker {
         }
         let checkpoint = Value::text(name);
         events::write(|| {
-            events::checkpoint(&CheckpointEvent {
-                op_name: self.name(),
-                op_number: self.id,
+            super::events::checkpoint(&CheckpointEvent {
+                op_id: self.op_id(),
                 checkpoint: &checkpoint.to_string(),
                 elapsed: self.elapsed(),
                 rss,

@@ -10,6 +10,7 @@ use crate::alloc::{self, ThreadCounters};
 use crate::attribution::Charged;
 use crate::clock::{self, Stamp};
 use crate::config;
+use crate::events::OpId;
 use crate::metadata::{Metadata, ToValue, Value};
 use crate::process;
 use crate::sites::{self, Site};
@@ -126,7 +127,15 @@ impl Tracker {
     /// ```
     #[must_use]
     pub fn id(&self) -> String {
-        format!("{}-{}", self.name(), self.id)
+        self.op_id().to_string()
+    }
+
+    /// The operation's id as events write it.
+    pub(crate) fn op_id(&self) -> OpId<'_> {
+        OpId {
+            name: self.name(),
+            number: self.id,
+        }
     }
 
     /// The operation's number, the last part of its id.

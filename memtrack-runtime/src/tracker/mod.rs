@@ -10,6 +10,7 @@
 
 mod charge;
 mod end;
+mod events;
 mod handle;
 mod ids;
 mod outcome;

@@ -1,13 +1,27 @@
-//! The `cache_stats_snapshot` event.
+//! The cache events: `cache_stats_snapshot`, `cache_at_capacity`, and the cache
+//! sizes that operation events and the monitor's events carry.
 
 use serde_json::{Map, Value as Json};
 
-use super::stats::size_json;
-use super::{CacheStats, all_stats};
+use super::stats::{read_all, size_json};
+use super::{CacheStat, CacheStats, all_stats};
 use crate::alloc;
 use crate::events::{Extra, emit};
+use crate::metadata::Value;
 use crate::process;
 use crate::units::mb;
+
+/// Adds every registered cache's size to `extra`, each under the cache's name; a
+/// size that could not be read is given as an error text. Nothing here may panic.
+pub(crate) fn insert_sizes(extra: &mut Extra) {
+    for stat in read_all() {
+        let value = match stat.size {
+            Ok(size) => u64::try_from(size).map_or(Value::Null, Value::U64),
+            Err(error) => Value::text(&format!("error: {error}")),
+        };
+        extra.insert(&stat.name, &value);
+    }
+}
 
 /// Logs one `cache_stats_snapshot` now (the monitor does it every
 /// [`cache_stats_interval`](crate::Config::cache_stats_interval)): each cache's name as
@@ -53,5 +67,18 @@ pub(crate) fn log_snapshot_with(stats: &CacheStats) {
         extra = extra.as_deref(),
         "cache_stats_snapshot: {} caches",
         stats.caches.len()
+    );
+}
+
+/// `cache_at_capacity`: `cache` reached its bound.
+pub(super) fn at_capacity(cache: &CacheStat) {
+    emit!(
+        tracing::Level::WARN,
+        event = "cache_at_capacity",
+        cache = cache.name.as_str(),
+        size = cache.size.as_ref().ok().copied(),
+        max_size = cache.max_size,
+        "cache_at_capacity: {}",
+        cache.name
     );
 }
