@@ -13,33 +13,25 @@ pub use crate::metadata::Value;
 pub use crate::sites::Site;
 pub use crate::tracker::Kind;
 pub use crate::tracker::Outcome;
-pub use crate::tracker::Tracker as Op;
+pub use crate::tracker::Tracker;
 pub use crate::tracker::{OutcomeDebug, OutcomeDisplay, OutcomePlain, Probe};
 
 /// Starts the operation of an annotated function.
 #[inline]
 #[must_use]
-pub fn start(site: &'static Site, kind: Kind) -> Op {
-    Op::begin(site, None, kind)
-}
-
-impl Op {
-    /// Adds one metadata value (already converted and truncated).
-    #[inline]
-    pub fn add(&self, key: &'static str, value: Value) {
-        self.add_value(Cow::Borrowed(key), value);
-    }
+pub fn start(site: &'static Site, kind: Kind) -> Tracker {
+    Tracker::begin(site, None, kind)
 }
 
 /// Runs a sync function's body inside the operation's frame.
 #[inline]
-pub fn call_sync<R>(op: &Op, f: impl FnOnce() -> R) -> R {
+pub fn call_sync<R>(op: &Tracker, f: impl FnOnce() -> R) -> R {
     attribution::scoped(op, f)
 }
 
 /// Polls an async function's body inside the operation's frame.
 #[inline]
-pub fn poll_scoped<F: Future>(op: &Op, fut: F) -> Scoped<'_, F> {
+pub fn poll_scoped<F: Future>(op: &Tracker, fut: F) -> Scoped<'_, F> {
     Scoped::new(op, fut)
 }
 
@@ -47,7 +39,7 @@ pub fn poll_scoped<F: Future>(op: &Op, fut: F) -> Scoped<'_, F> {
 /// stays where it is (moving it costs a copy of the whole tracker), and its drop at
 /// the end of the generated scope finds it ended and does nothing.
 #[inline]
-pub fn finish(op: &Op, outcome: Outcome<'_>) {
+pub fn finish(op: &Tracker, outcome: Outcome<'_>) {
     op.end_with(outcome);
 }
 

@@ -1,19 +1,15 @@
-//! Ending an operation, and its checkpoints.
+//! Ending an operation: the first `end*` call, or its drop, logs it.
 
-use std::borrow::Cow;
 use std::fmt;
-use std::ptr;
 use std::sync::atomic::Ordering;
 
-use super::events::{CheckpointEvent, OperationEvent};
+use super::events::{self, OperationEvent};
 use super::significance::{self, Figures, Verdict};
 use super::{EndedBy, Kind, Outcome, Tracker};
 use crate::alloc;
-use crate::attribution::{self, Charged};
 use crate::clock;
 use crate::config;
-use crate::events;
-use crate::metadata::{ToValue, Value, debug_bounded, display_bounded};
+use crate::metadata::{debug_bounded, display_bounded};
 use crate::process;
 use crate::units;
 
@@ -72,15 +68,6 @@ impl Tracker {
         self.finish(EndedBy::Panic, None);
     }
 
-    /// What this operation has been charged, including its open frame when that frame
-    /// is the innermost one on this thread.
-    fn charged_now(&self) -> Option<Charged> {
-        match attribution::with_current(|t, charged| ptr::eq(t, self).then_some(charged)) {
-            Some(Some(open)) => open,
-            _ => self.charged_with(None),
-        }
-    }
-
     fn finish(&self, ended_by: EndedBy, error: Option<String>) {
         if self.ended.swap(true, Ordering::AcqRel) {
             return;
@@ -115,8 +102,8 @@ impl Tracker {
             return;
         }
         let metadata = self.metadata_snapshot();
-        events::write(|| {
-            super::events::operation(&OperationEvent {
+        crate::events::write(|| {
+            events::operation(&OperationEvent {
                 spike: verdict == Verdict::Spike,
                 op_id: self.op_id(),
                 duration,
@@ -126,76 +113,6 @@ impl Tracker {
                 rss_end,
                 heap_start: self.heap_start,
                 heap_end,
-                charged,
-                metadata: &metadata,
-            });
-        });
-    }
-
-    /// Marks a step of the operation (`memory_checkpoint`), logged when the
-    /// operation's memory moved by at least
-    /// [`checkpoint_delta_mb`](crate::Config::checkpoint_delta_mb) since it started.
-    ///
-    /// ```
-    /// let op = memtrack::start("article-fetch-smry-slow");
-    /// op.checkpoint("response-received");
-    /// op.end();
-    /// ```
-    pub fn checkpoint(&self, name: &str) {
-        self.checkpoint_with(name, &[]);
-    }
-
-    /// [`checkpoint`](Self::checkpoint) with extra fields for this checkpoint only.
-    ///
-    /// ```
-    /// let op = memtrack::start("diffbot-api-call");
-    /// op.checkpoint_with("dom-parsed", &[("nodes", &1200_u32), ("method", &"readability")]);
-    /// op.end();
-    /// ```
-    pub fn checkpoint_with(&self, name: &str, fields: &[(&str, &dyn ToValue)]) {
-        let fields = fields
-            .iter()
-            .map(|(k, v)| (Cow::Owned((*k).to_owned()), v.to_value()))
-            .collect();
-        self.checkpoint_values(name, fields, self.charged_now());
-    }
-
-    pub(crate) fn checkpoint_values(
-        &self,
-        name: &str,
-        fields: Vec<(Cow<'static, str>, Value)>,
-        charged: Option<Charged>,
-    ) {
-        if self.is_ended() {
-            return;
-        }
-        let config = config::get();
-        let rss = process::rss_bytes();
-        let heap = alloc::heap_stats().map(|h| h.live_bytes);
-        let rss_delta = self.rss_start.zip(rss).map(|(s, e)| units::delta(s, e));
-        let heap_delta = self.heap_start.zip(heap).map(|(s, e)| units::delta(s, e));
-        let moved = if let Some(c) = charged {
-            c.peak.max(c.net().unsigned_abs())
-        } else {
-            heap_delta.or(rss_delta).map_or(0, i64::unsigned_abs)
-        };
-        if moved < config::limits().checkpoint_delta_bytes {
-            return;
-        }
-        let mut metadata = self.metadata_snapshot();
-        for (k, v) in fields {
-            metadata.insert(k, v, config.max_metadata_keys().saturating_add(16));
-        }
-        let checkpoint = Value::text(name);
-        events::write(|| {
-            super::events::checkpoint(&CheckpointEvent {
-                op_id: self.op_id(),
-                checkpoint: &checkpoint.to_string(),
-                elapsed: self.elapsed(),
-                rss,
-                rss_delta,
-                heap,
-                heap_delta,
                 charged,
                 metadata: &metadata,
             });

@@ -1,17 +1,18 @@
 //! The operation handle.
 
 use std::borrow::Cow;
+use std::ptr;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Mutex, PoisonError};
 
 use super::charge::Charge;
-use super::ids;
+use super::numbers;
 use crate::alloc::{self, ThreadCounters};
-use crate::attribution::Charged;
+use crate::attribution::{self, Charged};
 use crate::clock::{self, Stamp};
 use crate::config;
 use crate::events::OpId;
-use crate::metadata::{Metadata, ToValue, Value};
+use crate::metadata::Metadata;
 use crate::process;
 use crate::sites::{self, Site};
 
@@ -45,7 +46,8 @@ pub struct Tracker {
     pub(super) site: &'static Site,
     /// The name, when it is not the site's (names past the interning limit).
     pub(super) own_name: Option<Box<str>>,
-    pub(super) id: u64,
+    /// The operation's number, unique in the process: the last part of its id.
+    pub(super) number: u64,
     pub(super) kind: Kind,
     pub(super) started: Stamp,
     pub(super) rss_start: Option<u64>,
@@ -102,7 +104,7 @@ impl Tracker {
         Tracker {
             site,
             own_name,
-            id: ids::next(),
+            number: numbers::next(),
             kind,
             started,
             rss_start,
@@ -134,42 +136,13 @@ impl Tracker {
     pub(crate) fn op_id(&self) -> OpId<'_> {
         OpId {
             name: self.name(),
-            number: self.id,
+            number: self.number,
         }
     }
 
     /// The operation's number, the last part of its id.
     pub(crate) fn number(&self) -> u64 {
-        self.id
-    }
-
-    /// Adds metadata to the operation (a shallow merge: an existing key is replaced).
-    /// Strings are truncated and the number of keys is bounded by the current
-    /// [`Config`](crate::Config). Does nothing after the operation ended.
-    ///
-    /// ```
-    /// let op = memtrack::start("ad-context-request");
-    /// op.add_metadata("session_id", "a-very-long-session-id");
-    /// op.add_metadata("ad_count", 3_u32);
-    /// op.end();
-    /// ```
-    pub fn add_metadata(&self, key: impl Into<Cow<'static, str>>, value: impl ToValue) {
-        self.add_value(key.into(), value.to_value());
-    }
-
-    pub(crate) fn add_value(&self, key: Cow<'static, str>, value: Value) {
-        if self.is_ended() {
-            return;
-        }
-        let max_keys = config::get().max_metadata_keys();
-        let value = match value {
-            Value::Str(s) => Value::text(&s),
-            other => other,
-        };
-        self.metadata
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, value, max_keys);
+        self.number
     }
 
     /// Whether the operation has ended.
@@ -195,10 +168,30 @@ impl Tracker {
         self.site.charge(moved.allocated, moved.freed);
     }
 
-    pub(crate) fn metadata_snapshot(&self) -> Metadata {
-        self.metadata
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// Runs `f` as part of this operation: with the counting allocator installed,
+    /// every byte `f` allocates or frees on this thread is charged to the operation,
+    /// and `checkpoint!`, `large_alloc!` and `record!` inside `f` act on it. Calls
+    /// nest: an operation run inside another is charged its own part, and the outer
+    /// one is charged inclusively.
+    ///
+    /// If `f` panics, the operation ends as `panic` and the panic continues.
+    ///
+    /// ```
+    /// let op = memtrack::start("parse-html");
+    /// let words = op.in_scope(|| "a b c".split(' ').map(str::to_owned).collect::<Vec<_>>());
+    /// assert_eq!(words.len(), 3);
+    /// op.end();
+    /// ```
+    pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        attribution::scoped(self, f)
+    }
+
+    /// What this operation has been charged, including its open frame when that frame
+    /// is the innermost one on this thread.
+    pub(super) fn charged_now(&self) -> Option<Charged> {
+        match attribution::with_current(|t, charged| ptr::eq(t, self).then_some(charged)) {
+            Some(Some(open)) => open,
+            _ => self.charged_with(None),
+        }
     }
 }

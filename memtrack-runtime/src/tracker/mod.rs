@@ -7,14 +7,18 @@
 //! heap bytes that code allocated. It ends exactly once: the first `end*` call wins,
 //! and dropping a tracker nobody ended ends it as `dropped` (or `panic` while a panic
 //! unwinds, `cancelled` for an `async fn` dropped before it finished).
+//!
+//! Inside: `handle.rs` holds [`Tracker`] and [`start`], `record.rs` its metadata and
+//! checkpoints, `end.rs` how it ends, `events.rs` the events it writes;
+//! `charge.rs`, `significance.rs`, `outcome.rs` and `numbers.rs` the rules they use.
 
 mod charge;
 mod end;
 mod events;
 mod handle;
-mod ids;
+mod numbers;
 mod outcome;
-mod scoped;
+mod record;
 mod significance;
 
 pub use crate::sites::active_operations;
