@@ -2,7 +2,7 @@
 //! can end. One test, in its own binary, so nothing else runs operations
 //! meanwhile.
 
-mod attribute_support;
+mod support;
 
 use std::time::Duration;
 
@@ -55,7 +55,7 @@ async fn async_slow() {
 
 #[test]
 fn every_end_path_leaves_no_active_operation() {
-    let _logs = attribute_support::setup();
+    support::log_everything();
     assert_eq!(active_operations(), 0);
 
     assert_eq!(sync_result(false), Ok(1));

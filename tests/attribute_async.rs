@@ -2,15 +2,15 @@
 //! `Box::pin(async ..)`, `#[async_trait]` and native async trait methods, run on
 //! a multi-threaded tokio runtime, for every way a future can end.
 
-mod attribute_support;
+mod support;
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use attribute_support::{assert_ended, operation, operations, setup};
 use memtrack::memtrack;
+use support::{assert_ended, log_everything, only_operation, operations};
 
 #[derive(Debug)]
 struct Failure(&'static str);
@@ -29,10 +29,10 @@ async fn async_ok(id: u32, label: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ok_with_metadata() {
-    let logs = setup();
+    log_everything();
     let result = tokio::spawn(async_ok(7, "user")).await.unwrap();
     assert_eq!(result, "user-7");
-    let event = operation(&logs, "async-ok");
+    let event = only_operation("async-ok");
     assert_ended(&event, "async-ok", "ok", None);
     assert_eq!(event["id"], 7);
     assert_eq!(event["label"], "user");
@@ -46,10 +46,10 @@ async fn async_err() -> Result<u32, Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn err_captures_the_error_text() {
-    let logs = setup();
+    log_everything();
     assert!(async_err().await.is_err());
     assert_ended(
-        &operation(&logs, "async-err"),
+        &only_operation("async-err"),
         "async-err",
         "err",
         Some("failure: remote"),
@@ -74,17 +74,17 @@ async fn async_early_return(value: u32) -> Result<u32, Failure> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn question_mark_and_early_return() {
-    let logs = setup();
+    log_everything();
     assert!(async_question_mark("nope").await.is_err());
     assert_eq!(async_early_return(0).await.unwrap_err().0, "zero");
     assert_eq!(async_early_return(5).await.ok(), Some(5));
     assert_ended(
-        &operation(&logs, "async-question-mark"),
+        &only_operation("async-question-mark"),
         "async-question-mark",
         "err",
         Some("invalid digit found in string"),
     );
-    let events = operations(&logs, "async-early-return");
+    let events = operations("async-early-return");
     assert_eq!(events.len(), 2);
     assert_ended(
         &events[0],
@@ -103,13 +103,13 @@ async fn async_panic() -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panic_in_a_task_is_recorded_and_continues() {
-    let logs = setup();
+    log_everything();
     let joined = tokio::spawn(async_panic()).await;
     let error = joined.unwrap_err();
     assert!(error.is_panic());
     let payload = error.into_panic();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"async boom"));
-    let event = operation(&logs, "async-panic");
+    let event = only_operation("async-panic");
     assert_ended(&event, "async-panic", "panic", None);
     assert_eq!(event["stage"], "polled");
 }
@@ -122,11 +122,11 @@ async fn async_slow() -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_reads_as_cancelled() {
-    let logs = setup();
+    log_everything();
     let result = tokio::time::timeout(Duration::from_millis(20), async_slow()).await;
     assert!(result.is_err());
     assert_ended(
-        &operation(&logs, "async-slow"),
+        &only_operation("async-slow"),
         "async-slow",
         "cancelled",
         None,
@@ -144,10 +144,10 @@ fn panic_if_evaluated() -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn never_polled_future_starts_nothing() {
-    let logs = setup();
+    log_everything();
     let future = async_never_polled();
     drop(future);
-    assert!(operations(&logs, "async-never-polled").is_empty());
+    assert!(operations("async-never-polled").is_empty());
 }
 
 #[memtrack("async-borrow-mut", len = values.len())]
@@ -168,13 +168,13 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn borrows_and_generics() {
-    let logs = setup();
+    log_everything();
     let mut values = vec![1];
     *async_borrow_mut(&mut values).await = 5;
     assert_eq!(values, [1, 5]);
     assert_eq!(tokio::spawn(async_generic(2_u8)).await.unwrap(), [2, 2]);
-    assert_eq!(operation(&logs, "async-borrow-mut")["len"], 1);
-    assert_eq!(operation(&logs, "async-generic")["shown"], "2");
+    assert_eq!(only_operation("async-borrow-mut")["len"], 1);
+    assert_eq!(only_operation("async-generic")["shown"], "2");
 }
 
 #[memtrack("future-block", input = value)]
@@ -199,23 +199,18 @@ fn future_boxed(value: u32) -> Pin<Box<dyn Future<Output = u32> + Send>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fns_returning_futures() {
-    let logs = setup();
+    log_everything();
     let not_polled = future_block(1);
-    assert!(operations(&logs, "future-block").is_empty());
+    assert!(operations("future-block").is_empty());
     assert_eq!(tokio::spawn(not_polled).await.unwrap().ok(), Some(2));
     assert!(future_block(20).await.is_err());
     assert_eq!(tokio::spawn(future_boxed(4)).await.unwrap(), 8);
-    let events = operations(&logs, "future-block");
+    let events = operations("future-block");
     assert_eq!(events.len(), 2);
     assert_ended(&events[0], "future-block", "ok", None);
     assert_eq!(events[0]["input"], 1);
     assert_ended(&events[1], "future-block", "err", Some("failure: too big"));
-    assert_ended(
-        &operation(&logs, "future-boxed"),
-        "future-boxed",
-        "ok",
-        None,
-    );
+    assert_ended(&only_operation("future-boxed"), "future-boxed", "ok", None);
 }
 
 struct Store {
@@ -278,7 +273,7 @@ impl Native for Store {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn methods_and_traits() {
-    let logs = setup();
+    log_everything();
     let store = std::sync::Arc::new(Store { id: 3 });
     assert_eq!(store.fetch("k").await, "3:k");
     let shared = store.clone();
@@ -294,8 +289,8 @@ async fn methods_and_traits() {
     assert_eq!(store.load_boxed(2).await, 6);
     assert_eq!(store.native().await, 103);
 
-    assert_eq!(operation(&logs, "async-method")["id"], 3);
-    let loads = operations(&logs, "async-trait-impl");
+    assert_eq!(only_operation("async-method")["id"], 3);
+    let loads = operations("async-trait-impl");
     assert_eq!(loads.len(), 2);
     assert_ended(&loads[0], "async-trait-impl", "ok", None);
     assert_eq!(loads[0]["key"], 4);
@@ -307,13 +302,13 @@ async fn methods_and_traits() {
         Some("failure: no key"),
     );
     assert_ended(
-        &operation(&logs, "async-trait-shape"),
+        &only_operation("async-trait-shape"),
         "async-trait-shape",
         "ok",
         None,
     );
     assert_ended(
-        &operation(&logs, "async-native-trait"),
+        &only_operation("async-native-trait"),
         "async-native-trait",
         "ok",
         None,
@@ -330,14 +325,14 @@ async fn async_concurrent(n: u32) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_tasks_each_get_their_own_event() {
-    let logs = setup();
+    log_everything();
     let tasks: Vec<_> = (0..20).map(|n| tokio::spawn(async_concurrent(n))).collect();
     let mut total = 0;
     for task in tasks {
         total += task.await.unwrap();
     }
     assert_eq!(total, (0..20).sum::<u32>());
-    let events = operations(&logs, "async-concurrent");
+    let events = operations("async-concurrent");
     assert_eq!(events.len(), 20);
     let mut seen: Vec<u64> = events.iter().map(|e| e["n"].as_u64().unwrap()).collect();
     seen.sort_unstable();

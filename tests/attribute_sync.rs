@@ -1,13 +1,13 @@
 //! `#[memtrack]` on sync fns: every way a call can end, read back from the JSON
 //! logs, and the function-like macros inside an operation.
 
-mod attribute_support;
+mod support;
 
 use std::cell::Cell;
 use std::fmt;
 
-use attribute_support::{assert_ended, events_of, operation, operations, setup};
 use memtrack::{checkpoint, large_alloc, memtrack, record};
+use support::{assert_ended, events_of, log_everything, only_operation, operations};
 
 #[derive(Debug)]
 struct Failure(&'static str);
@@ -30,9 +30,9 @@ fn sync_ok(rows: &[u32]) -> u32 {
 
 #[test]
 fn ok_with_metadata() {
-    let logs = setup();
+    log_everything();
     assert_eq!(sync_ok(&[1, 2, 3]), 6);
-    let event = operation(&logs, "sync-ok");
+    let event = only_operation("sync-ok");
     assert_ended(&event, "sync-ok", "ok", None);
     assert_eq!(event["rows"], 3);
     assert_eq!(event["first"], "1");
@@ -46,10 +46,10 @@ fn sync_err(fail: bool) -> Result<u32, Failure> {
 
 #[test]
 fn err_captures_the_display_text() {
-    let logs = setup();
+    log_everything();
     assert!(sync_err(true).is_err());
     assert_ended(
-        &operation(&logs, "sync-err"),
+        &only_operation("sync-err"),
         "sync-err",
         "err",
         Some("failure: disk"),
@@ -63,9 +63,9 @@ fn sync_err_debug() -> Result<(), DebugOnly> {
 
 #[test]
 fn err_without_display_uses_debug() {
-    let logs = setup();
+    log_everything();
     assert_eq!(sync_err_debug().unwrap_err().code, 7);
-    let event = operation(&logs, "sync-err-debug");
+    let event = only_operation("sync-err-debug");
     assert_ended(
         &event,
         "sync-err-debug",
@@ -81,9 +81,9 @@ fn sync_err_alias() -> std::io::Result<()> {
 
 #[test]
 fn err_through_a_result_alias() {
-    let logs = setup();
+    log_everything();
     assert!(sync_err_alias().is_err());
-    let event = operation(&logs, "sync-err-alias");
+    let event = only_operation("sync-err-alias");
     assert_ended(&event, "sync-err-alias", "err", Some("through an alias"));
 }
 
@@ -102,10 +102,10 @@ fn sync_err_long() -> Result<(), Long> {
 
 #[test]
 fn long_error_text_is_truncated() {
-    let logs = setup();
+    log_everything();
     assert!(sync_err_long().is_err());
     let expected = format!("{}…", "é".repeat(100));
-    let event = operation(&logs, "sync-err-long");
+    let event = only_operation("sync-err-long");
     assert_ended(&event, "sync-err-long", "err", Some(&expected));
 }
 
@@ -117,10 +117,10 @@ fn sync_question_mark(input: &str) -> Result<u32, std::num::ParseIntError> {
 
 #[test]
 fn question_mark_returns_early_as_err() {
-    let logs = setup();
+    log_everything();
     assert_eq!(sync_question_mark("21"), Ok(42));
     assert!(sync_question_mark("x").is_err());
-    let events = operations(&logs, "sync-question-mark");
+    let events = operations("sync-question-mark");
     assert_eq!(events.len(), 2);
     assert_ended(&events[0], "sync-question-mark", "ok", None);
     assert_ended(
@@ -144,11 +144,11 @@ fn sync_early_return(value: u32) -> Result<u32, Failure> {
 
 #[test]
 fn early_return_behaves_as_without_the_attribute() {
-    let logs = setup();
+    log_everything();
     assert_eq!(sync_early_return(50).ok(), Some(10));
     assert!(sync_early_return(0).is_err());
     assert_eq!(sync_early_return(3).ok(), Some(3));
-    let events = operations(&logs, "sync-early-return");
+    let events = operations("sync-early-return");
     assert_eq!(events.len(), 3);
     assert_ended(&events[0], "sync-early-return", "ok", None);
     assert_ended(
@@ -167,11 +167,11 @@ fn sync_panic() -> u32 {
 
 #[test]
 fn panic_is_recorded_and_continues() {
-    let logs = setup();
+    log_everything();
     let caught = std::panic::catch_unwind(sync_panic);
     let message = caught.unwrap_err();
     assert_eq!(message.downcast_ref::<&str>(), Some(&"sync boom"));
-    let event = operation(&logs, "sync-panic");
+    let event = only_operation("sync-panic");
     assert_ended(&event, "sync-panic", "panic", None);
     assert_eq!(event["stage"], "before");
 }
@@ -183,9 +183,9 @@ fn sync_never(message: &'static str) -> ! {
 
 #[test]
 fn never_returning_fn_panics_through() {
-    let logs = setup();
+    log_everything();
     assert!(std::panic::catch_unwind(|| sync_never("gone")).is_err());
-    assert_ended(&operation(&logs, "sync-never"), "sync-never", "panic", None);
+    assert_ended(&only_operation("sync-never"), "sync-never", "panic", None);
 }
 
 #[memtrack("sync-borrow-mut", len = values.len())]
@@ -196,11 +196,11 @@ fn sync_borrow_mut(values: &mut Vec<u8>) -> &mut u8 {
 
 #[test]
 fn returns_a_borrow_of_a_mut_argument() {
-    let logs = setup();
+    log_everything();
     let mut values = vec![1, 2];
     *sync_borrow_mut(&mut values) = 9;
     assert_eq!(values, [1, 2, 9]);
-    let event = operation(&logs, "sync-borrow-mut");
+    let event = only_operation("sync-borrow-mut");
     assert_ended(&event, "sync-borrow-mut", "ok", None);
     assert_eq!(event["len"], 2);
 }
@@ -220,16 +220,16 @@ fn sync_impl_trait(value: impl fmt::Display) -> impl fmt::Display {
 
 #[test]
 fn generics_and_impl_trait() {
-    let logs = setup();
+    log_everything();
     assert_eq!(sync_generic("a"), ["a", "a"]);
     assert_eq!(sync_generic(4_u8), [4, 4]);
     assert_eq!(sync_impl_trait(5).to_string(), "<5>");
-    let events = operations(&logs, "sync-generic");
+    let events = operations("sync-generic");
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["shown"], "a");
     assert_eq!(events[1]["shown"], "4");
     assert_ended(
-        &operation(&logs, "sync-impl-trait"),
+        &only_operation("sync-impl-trait"),
         "sync-impl-trait",
         "ok",
         None,
@@ -266,22 +266,22 @@ impl Account {
 
 #[test]
 fn methods_by_ref_mut_and_value() {
-    let logs = setup();
+    log_everything();
     let mut account = Account::open(3);
     *account.deposit(10) += 1;
     assert_eq!(account.balance(), 11);
     assert_eq!(account.close(), 11);
     assert_ended(
-        &operation(&logs, "sync-constructor"),
+        &only_operation("sync-constructor"),
         "sync-constructor",
         "ok",
         None,
     );
-    let deposit = operation(&logs, "sync-method-mut");
+    let deposit = only_operation("sync-method-mut");
     assert_eq!(deposit["id"], 3);
     assert_eq!(deposit["amount"], 10);
-    assert_eq!(operation(&logs, "sync-method-ref")["id"], 3);
-    assert_eq!(operation(&logs, "sync-method-value")["id"], 3);
+    assert_eq!(only_operation("sync-method-ref")["id"], 3);
+    assert_eq!(only_operation("sync-method-value")["id"], 3);
 }
 
 #[memtrack("sync-unsafe")]
@@ -292,11 +292,11 @@ unsafe fn sync_unsafe(pointer: *const u32) -> u32 {
 
 #[test]
 fn unsafe_fn() {
-    let logs = setup();
+    log_everything();
     let value = 8_u32;
     // SAFETY: the pointer comes from a live reference.
     assert_eq!(unsafe { sync_unsafe(&raw const value) }, 8);
-    assert_ended(&operation(&logs, "sync-unsafe"), "sync-unsafe", "ok", None);
+    assert_ended(&only_operation("sync-unsafe"), "sync-unsafe", "ok", None);
 }
 
 fn counted(counter: &Cell<u32>) -> u32 {
@@ -311,11 +311,11 @@ fn sync_once(counter: &Cell<u32>, name: String) -> String {
 
 #[test]
 fn metadata_is_evaluated_once_and_never_moves() {
-    let logs = setup();
+    log_everything();
     let counter = Cell::new(0);
     assert_eq!(sync_once(&counter, "kept".to_owned()), "kept");
     assert_eq!(counter.get(), 1);
-    let event = operation(&logs, "sync-once");
+    let event = only_operation("sync-once");
     assert_eq!(event["calls"], 1);
     assert_eq!(event["name"], "kept");
 }
@@ -331,15 +331,15 @@ fn sync_function_like(rows: u64) -> u64 {
 
 #[test]
 fn function_like_macros_inside_an_operation() {
-    let logs = setup();
+    let logs = log_everything();
     assert_eq!(sync_function_like(4), 4);
-    let event = operation(&logs, "sync-function-like");
+    let event = only_operation("sync-function-like");
     assert_ended(&event, "sync-function-like", "ok", None);
     assert_eq!(event["rows"], 4);
     assert_eq!(event["note"], "recorded");
     assert_eq!(event["rows_seen"], 4);
 
-    let checkpoints = events_of(&logs, "memory_checkpoint", "sync-function-like");
+    let checkpoints = events_of("memory_checkpoint", "sync-function-like");
     assert_eq!(checkpoints.len(), 1);
     assert_eq!(checkpoints[0]["checkpoint"], "sync-halfway");
     assert_eq!(checkpoints[0]["done"], 2);
@@ -361,7 +361,7 @@ fn function_like_macros_inside_an_operation() {
 
 #[test]
 fn function_like_macros_evaluate_each_expression_once() {
-    let logs = setup();
+    let logs = log_everything();
     let counter = Cell::new(0);
     large_alloc!(
         "sync-once-buffer",

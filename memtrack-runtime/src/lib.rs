@@ -33,6 +33,7 @@ pub mod monitor;
 pub mod process;
 pub mod reclaim;
 pub mod sites;
+mod support;
 pub mod tracker;
 mod units;
 

@@ -36,7 +36,8 @@ pub(crate) fn delta(start: u64, end: u64) -> i64 {
     }
 }
 
-fn round2(v: f64) -> f64 {
+/// Rounded to two decimals, as every figure in events is.
+pub(crate) fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 

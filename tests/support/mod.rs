@@ -1,8 +1,9 @@
-//! Shared helpers of the integration tests: a global JSON capture and lookups by
-//! operation name.
+//! Shared helpers of the integration tests: a global JSON capture, a config that
+//! logs every operation, and lookups by operation name.
 #![allow(dead_code)]
 
 use std::sync::Once;
+use std::time::Duration;
 
 use memtrack::logging::MemoryWriter;
 use serde_json::Value;
@@ -12,20 +13,23 @@ pub fn logs() -> MemoryWriter {
     memtrack::logging::capture_global()
 }
 
-/// Makes every operation and checkpoint significant, so each end path is logged.
-pub fn log_everything() {
+/// Makes every operation and checkpoint significant, so each end path is logged, and
+/// never a spike, so each is logged as `memory_operation`. Returns the capture.
+pub fn log_everything() -> MemoryWriter {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         memtrack::config::set(
             memtrack::Config::builder()
                 .delta_threshold_mb(0.0)
                 .checkpoint_delta_mb(0.0)
-                .operation_time_threshold(std::time::Duration::ZERO)
+                .operation_time_threshold(Duration::ZERO)
+                .spike_rss_mb(1_000_000.0)
+                .spike_heap_mb(1_000_000.0)
                 .build()
                 .expect("valid config"),
         );
     });
-    let _ = logs();
+    logs()
 }
 
 /// The operation events (`memory_operation` and `memory_spike_operation`) of `op_name`.
@@ -34,8 +38,10 @@ pub fn operations(op_name: &str) -> Vec<Value> {
         .lines()
         .into_iter()
         .filter(|l| {
-            (l["event"] == "memory_operation" || l["event"] == "memory_spike_operation")
-                && l["op_name"] == op_name
+            matches!(
+                l["event"].as_str(),
+                Some("memory_operation" | "memory_spike_operation")
+            ) && l["op_name"] == op_name
         })
         .collect()
 }
@@ -56,6 +62,30 @@ pub fn events_of(event: &str, op_name: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Every captured event named `name`.
+pub fn events(name: &str) -> Vec<Value> {
+    logs().events(name)
+}
+
+/// Asserts the fields every operation event has, and how it ended.
+pub fn assert_ended(event: &Value, name: &str, ended_by: &str, error: Option<&str>) {
+    assert_eq!(event["event"], "memory_operation", "{event:#}");
+    assert_eq!(event["op_name"], name, "{event:#}");
+    let id = event["op_id"].as_str().expect("op_id is a string");
+    let number = id
+        .strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .expect("op_id is <op_name>-<n>");
+    assert!(number.parse::<u64>().is_ok_and(|n| n > 0), "op_id {id}");
+    assert!(event["duration_ms"].is_number(), "{event:#}");
+    assert_eq!(event["ended_by"], ended_by, "{event:#}");
+    assert_eq!(event["success"], ended_by == "ok", "{event:#}");
+    match error {
+        Some(text) => assert_eq!(event["error"], text, "{event:#}"),
+        None => assert!(event.get("error").is_none(), "{event:#}"),
+    }
+}
+
 /// Serialises the tests of one binary that share a process-wide singleton (the
 /// monitor): each holds the guard for its whole run.
 pub fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -64,16 +94,11 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Every captured event named `name`.
-pub fn events(name: &str) -> Vec<Value> {
-    logs().events(name)
-}
-
 /// A config whose monitor would not tick on its own during a test.
 pub fn minute_config() -> memtrack::Config {
     memtrack::Config::builder()
-        .monitor_interval(std::time::Duration::from_secs(60))
-        .cache_stats_interval(std::time::Duration::from_secs(60))
+        .monitor_interval(Duration::from_secs(60))
+        .cache_stats_interval(Duration::from_secs(60))
         .build()
         .expect("valid config")
 }

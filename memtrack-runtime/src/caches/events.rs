@@ -61,9 +61,7 @@ pub(crate) fn log_snapshot_with(stats: &CacheStats) {
         active_operations = stats.active_operations,
         rss_mb = process::rss_bytes().map(mb),
         heap_used_mb = heap.map(|h| mb(h.live_bytes)),
-        heap_total_mb = heap
-            .as_ref()
-            .map(|h| mb(crate::health::heap_total_bytes(h))),
+        heap_total_mb = heap.as_ref().map(|h| mb(process::heap_total_bytes(h))),
         extra = extra.as_deref(),
         "cache_stats_snapshot: {} caches",
         stats.caches.len()

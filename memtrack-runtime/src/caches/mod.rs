@@ -44,7 +44,6 @@
 
 mod capacity;
 mod events;
-pub(crate) mod registry;
 mod stats;
 
 use std::sync::{Arc, Weak};
@@ -54,7 +53,7 @@ pub use events::log_snapshot;
 pub(crate) use events::{insert_sizes, log_snapshot_with};
 pub use stats::{CacheStat, CacheStats, all_stats};
 
-use registry::Registry;
+use crate::support::named_registry::Registry;
 
 /// A size function: `None` when the cache no longer exists.
 pub(crate) type SizeFn = dyn Fn() -> Option<usize> + Send + Sync;

@@ -5,8 +5,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::registry::panic_text;
 use super::{CACHES, Source};
+use crate::support::panic_text::panic_text;
 
 /// One cache's figures.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,10 +21,6 @@
 //! Building a report reads memory and cache sizes and nothing else: it never moves the
 //! [monitor](crate::monitor)'s baselines.
 
-mod heap;
-
-pub(crate) use heap::total_bytes as heap_total_bytes;
-
 use serde::Serialize;
 
 use crate::caches::{self, CacheStats};
@@ -146,7 +142,7 @@ pub fn report() -> HealthReport {
 #[must_use]
 pub fn report_with(config: &Config) -> HealthReport {
     let rss = process::rss_bytes();
-    let heap = heap::heap();
+    let heap = process::heap();
     let caches = caches::all_stats();
     let threshold = config.unhealthy_rss_mb();
     let unhealthy = rss.filter(|r| *r > mb_to_bytes(threshold));

@@ -4,6 +4,8 @@ use std::fmt::{self, Write as _};
 
 use tracing::field::{Field, Visit};
 
+use crate::support::bounded_text::{Bound, BoundedWriter};
+
 /// Name of the field that carries run-time keyed metadata as JSON object text.
 pub(crate) const EXTRA_FIELD: &str = "extra";
 /// Name of the field that carries the event name (`memory_operation`, ...).
@@ -63,7 +65,7 @@ impl Record {
     }
 
     fn put_formatted(&mut self, field: &Field, args: fmt::Arguments<'_>) {
-        let mut text = BoundedString::new(self.max_text_bytes);
+        let mut text = BoundedWriter::new(Bound::Bytes(self.max_text_bytes));
         // A `Debug`/`Display` impl that fails (or hits the bound) leaves the text
         // written so far; the error itself is not a reason to lose the field.
         let _ = text.write_fmt(args);
@@ -106,69 +108,5 @@ impl Visit for Record {
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.put_formatted(field, format_args!("{value:?}"));
-    }
-}
-
-/// A `fmt::Write` that keeps at most `limit` bytes (cut on a char boundary) and then
-/// reports an error so that formatting stops early.
-struct BoundedString {
-    text: String,
-    limit: usize,
-}
-
-impl BoundedString {
-    fn new(limit: usize) -> Self {
-        BoundedString {
-            text: String::new(),
-            limit,
-        }
-    }
-
-    fn into_string(self) -> String {
-        self.text
-    }
-}
-
-impl fmt::Write for BoundedString {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = self.limit.saturating_sub(self.text.len());
-        if s.len() <= room {
-            self.text.push_str(s);
-            return Ok(());
-        }
-        let mut cut = room;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        self.text.push_str(&s[..cut]);
-        Err(fmt::Error)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounded_string_cuts_on_char_boundary() {
-        let mut text = BoundedString::new(5);
-        assert!(text.write_str("ab").is_ok());
-        assert!(text.write_str("cdé").is_err()); // 'é' is two bytes: only "cd" fits
-        assert_eq!(text.into_string(), "abcd");
-    }
-
-    #[test]
-    fn bounded_string_stops_a_huge_debug() {
-        struct Endless;
-        impl fmt::Debug for Endless {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                loop {
-                    f.write_str("0123456789")?;
-                }
-            }
-        }
-        let mut text = BoundedString::new(25);
-        assert!(write!(text, "{:?}", Endless).is_err());
-        assert_eq!(text.into_string(), "0123456789012345678901234");
     }
 }

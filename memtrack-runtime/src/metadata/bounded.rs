@@ -3,60 +3,25 @@
 use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::support::bounded_text::{Bound, BoundedWriter};
+
 /// Appended to text that was cut.
 pub(crate) const ELLIPSIS: char = '…';
-
-/// A `fmt::Write` that keeps at most `max_chars` characters and then refuses more,
-/// which stops a well-behaved `Display` at once and a badly behaved one at its next
-/// write.
-struct BoundedWriter {
-    buf: String,
-    remaining: usize,
-    cut: bool,
-}
-
-impl BoundedWriter {
-    fn new(max_chars: usize) -> Self {
-        Self {
-            buf: String::with_capacity(max_chars.min(128)),
-            remaining: max_chars,
-            cut: false,
-        }
-    }
-}
-
-impl fmt::Write for BoundedWriter {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        if self.cut {
-            return Err(fmt::Error);
-        }
-        for (taken, (i, _)) in s.char_indices().enumerate() {
-            if taken == self.remaining {
-                self.buf.push_str(&s[..i]);
-                self.remaining = 0;
-                self.cut = true;
-                return Err(fmt::Error);
-            }
-        }
-        self.remaining -= s.chars().count();
-        self.buf.push_str(s);
-        Ok(())
-    }
-}
 
 fn write_bounded(
     max_chars: usize,
     write: impl FnOnce(&mut BoundedWriter) -> fmt::Result,
 ) -> String {
-    let mut w = BoundedWriter::new(max_chars);
+    let mut w = BoundedWriter::new(Bound::Chars(max_chars));
     // A `Display` that panics must not take the host down: its partial output is
     // kept and the panic is reported in the text instead.
     let panicked = catch_unwind(AssertUnwindSafe(|| {
         let _ = write(&mut w);
     }))
     .is_err();
-    let mut text = w.buf;
-    if w.cut {
+    let cut = w.was_cut();
+    let mut text = w.into_string();
+    if cut {
         text.push(ELLIPSIS);
     }
     if panicked {

@@ -55,7 +55,7 @@ pub(super) fn snapshot(t: &Tick<'_>) {
     emit!(
         tracing::Level::INFO,
         event = "memory_snapshot",
-        uptime_minutes = round2(t.uptime.as_secs_f64() / 60.0),
+        uptime_minutes = units::round2(t.uptime.as_secs_f64() / 60.0),
         rss_mb = t.rss.map(mb),
         rss_delta_mb = t.rss_delta.map(mb_signed),
         heap_used_mb = t.heap_used.map(mb),
@@ -122,8 +122,4 @@ pub(super) fn memory_growth_detected(t: &Tick<'_>, threshold_mb: f64) {
         t.heap_delta
             .map_or(Json::Null, |d| Json::from(mb_signed(d)))
     );
-}
-
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
 }

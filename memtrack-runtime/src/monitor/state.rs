@@ -62,7 +62,7 @@ impl State {
             rss,
             rss_delta: self.last_rss.zip(rss).map(|(last, now)| delta(last, now)),
             heap_used,
-            heap_total: heap.as_ref().map(crate::health::heap_total_bytes),
+            heap_total: heap.as_ref().map(process::heap_total_bytes),
             heap_delta: self
                 .last_heap
                 .zip(heap_used)

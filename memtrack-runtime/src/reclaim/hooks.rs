@@ -4,7 +4,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use super::report::HookFailure;
-use crate::caches::registry::{Registry, panic_text};
+use crate::support::named_registry::Registry;
+use crate::support::panic_text::panic_text;
 
 type Hook = Arc<dyn Fn() + Send + Sync>;
 

@@ -1,21 +1,22 @@
-//! Heap figures for the health report, from the best source available.
+//! Heap figures of the process, from the best source available: the counting
+//! allocator's, else the C library's.
 
 /// Heap bytes in use and the heap's total size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Heap {
-    pub(super) used: u64,
-    pub(super) total: u64,
+pub(crate) struct Heap {
+    pub(crate) used: u64,
+    pub(crate) total: u64,
 }
 
 /// Bytes in use: the counting allocator's live bytes when it counts, else glibc's
 /// `mallinfo2` where the C library has it. Total: what the C allocator holds from the
 /// system (`mallinfo2`, which also sees through a counting allocator wrapping the
 /// system allocator), else the counting allocator's peak. `None` when neither exists.
-pub(super) fn heap() -> Option<Heap> {
+pub(crate) fn heap() -> Option<Heap> {
     match crate::alloc::heap_stats() {
         Some(stats) => Some(Heap {
             used: stats.live_bytes,
-            total: total_bytes(&stats),
+            total: heap_total_bytes(&stats),
         }),
         None => malloc_info(),
     }
@@ -24,12 +25,12 @@ pub(super) fn heap() -> Option<Heap> {
 /// The heap's total size next to the counting allocator's figures, as every event
 /// and the health report give it: what the C allocator holds from the system
 /// (`mallinfo2`) where it says, else the peak of live bytes.
-pub(crate) fn total_bytes(stats: &crate::alloc::HeapStats) -> u64 {
+pub(crate) fn heap_total_bytes(stats: &crate::alloc::HeapStats) -> u64 {
     malloc_info().map_or(stats.peak_bytes, |m| m.total.max(stats.live_bytes))
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub(super) fn malloc_info() -> Option<Heap> {
+fn malloc_info() -> Option<Heap> {
     use std::sync::OnceLock;
 
     type MallInfo2 = unsafe extern "C" fn() -> libc::mallinfo2;
@@ -60,7 +61,7 @@ pub(super) fn malloc_info() -> Option<Heap> {
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub(super) fn malloc_info() -> Option<Heap> {
+fn malloc_info() -> Option<Heap> {
     None
 }
 

@@ -1,14 +1,18 @@
-//! Resident set size of this process.
+//! Resident set size of this process, and its heap figures (`heap.rs`).
 //!
 //! On Linux the figure comes from `/proc/self/statm`, read with `pread` on a file
 //! descriptor opened once and kept (about a microsecond); elsewhere from `sysinfo`'s
 //! per-process refresh (tens of microseconds). `/proc/self/smaps` is never read: it
 //! costs far too much for a per-operation path.
 
+mod heap;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::clock::{self, Stamp};
+
+pub(crate) use heap::{heap, heap_total_bytes};
 
 /// Resident set size in bytes, or `None` where the platform does not say.
 ///

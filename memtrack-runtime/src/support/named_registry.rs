@@ -1,4 +1,5 @@
-//! A small named registry shared by the cache and reclaim-hook registries.
+//! A small registry of named entries, shared by the cache and reclaim-hook
+//! registries.
 //!
 //! Entries are identified by a process-unique id so that a handle removes exactly the
 //! entry it added, even after a later entry of the same name replaced it. The lock is
@@ -53,17 +54,6 @@ impl<T: Clone> Registry<T> {
     }
 }
 
-/// The text of a panic payload (`&str` or `String`), else a generic text.
-pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,12 +75,5 @@ mod tests {
         registry.remove(second);
         registry.remove(other);
         assert!(registry.snapshot().is_empty());
-    }
-
-    #[test]
-    fn panic_payloads_become_text() {
-        assert_eq!(panic_text(&"static"), "static");
-        assert_eq!(panic_text(&String::from("owned")), "owned");
-        assert_eq!(panic_text(&7_u8), "a panic without a message");
     }
 }
