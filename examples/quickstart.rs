@@ -41,7 +41,7 @@ async fn fetch_article(
     memtrack::checkpoint!("response-received", bytes = html.len());
     memtrack::large_alloc!("html-buffer", html.len()); // warns from 500,000 bytes
     let text = html.replace("<p>", "").replace("</p>", "\n");
-    memtrack::record!(text_bytes = text.len()); // like addMetadata
+    memtrack::record!(text_bytes = text.len()); // metadata of the operation
     let len = text.len();
     if let Ok(mut cache) = cache.lock() {
         cache.push(text);

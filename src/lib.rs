@@ -79,8 +79,7 @@ pub use memtrack_macros::checkpoint;
 /// ```
 pub use memtrack_macros::large_alloc;
 
-/// Adds metadata to the innermost operation (the original's `addMetadata`); does
-/// nothing outside an operation.
+/// Adds metadata to the innermost operation; does nothing outside an operation.
 ///
 /// ```
 /// #[memtrack::memtrack("ad-context-request")]

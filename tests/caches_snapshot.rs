@@ -1,4 +1,4 @@
-//! Cache sizes in the logs: `cache_stats_snapshot` (the original's jq workflow),
+//! Cache sizes in the logs: `cache_stats_snapshot` (the README's jq workflow),
 //! `cache_at_capacity`, and the sizes carried by `memory_operation`. The monitor is
 //! one per process and the capture is shared: the tests of this file run one at a
 //! time.

@@ -1,4 +1,4 @@
-//! The original design document's `jq` commands, run unchanged on a file written by
+//! The debugging workflow's `jq` commands, run unchanged on a file written by
 //! the JSON layer. Skipped (with a note) when `jq` is not installed.
 
 use std::path::{Path, PathBuf};

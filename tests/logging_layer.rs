@@ -4,13 +4,13 @@
 //! Every test of this binary shares the global subscriber, so each one filters the
 //! captured lines by an operation name of its own.
 
-use memtrack::logging::{JsonLayer, LoggingError, MemoryWriter, capture_global, install};
+use memtrack::logging::{CaptureWriter, JsonLayer, LoggingError, capture_global, install};
 use serde_json::{Value, json};
 
 const THREADS: usize = 4;
 const EVENTS_PER_THREAD: usize = 200;
 
-fn lines_for(logs: &MemoryWriter, op_name: &str) -> Vec<Value> {
+fn lines_for(logs: &CaptureWriter, op_name: &str) -> Vec<Value> {
     logs.lines()
         .into_iter()
         .filter(|line| line["op_name"] == op_name)
@@ -191,7 +191,7 @@ fn capture_is_idempotent_and_owns_the_global_slot() {
     assert_eq!(lines_for(&second, "layer-idempotent").len(), 1);
     assert!(memtrack::logging::try_capture_global().is_ok());
     assert!(matches!(
-        install(JsonLayer::new(MemoryWriter::new())),
+        install(JsonLayer::new(CaptureWriter::new())),
         Err(LoggingError::GlobalAlreadySet)
     ));
     assert!(matches!(

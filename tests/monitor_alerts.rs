@@ -10,7 +10,7 @@ use std::time::Duration;
 use support::serial;
 
 use memtrack::Config;
-use memtrack::logging::MemoryWriter;
+use memtrack::logging::CaptureWriter;
 use serde_json::Value;
 
 #[global_allocator]
@@ -18,7 +18,7 @@ static ALLOC: memtrack::alloc::Allocator = memtrack::alloc::Allocator::system();
 
 const MB: usize = 1024 * 1024;
 
-fn logs() -> MemoryWriter {
+fn logs() -> CaptureWriter {
     memtrack::logging::capture_global()
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::client::Http;
 
-/// The scenario's thresholds: the original's, with intervals short enough for a
+/// The scenario's thresholds: the defaults, with intervals short enough for a
 /// run of a few seconds and a 1 MB significance threshold so that large fetches are
 /// logged while small ones are not.
 pub fn tune(config: &memtrack::Config) -> memtrack::Config {

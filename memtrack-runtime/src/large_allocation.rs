@@ -1,4 +1,4 @@
-//! Warnings before large buffers are created (the original's `logLargeAllocation`).
+//! Warnings before large buffers are created: the `large_allocation` event.
 
 use std::borrow::Cow;
 

@@ -3,7 +3,7 @@
 //! Users depend on the `memtrack` facade crate, which re-exports this crate and the
 //! macros. The modules, one concept each:
 //!
-//! - [`config`]: thresholds (the original system's defaults), a builder, `from_env()`.
+//! - [`config`]: thresholds with their defaults, a builder, `from_env()`.
 //! - [`metadata`]: metadata values and the central truncation rules.
 //! - [`tracker`]: start / checkpoint / add metadata / end, active operation count.
 //! - [`sites`]: per-operation-name totals (what the monitor ranks).
@@ -11,9 +11,13 @@
 //!   operation that allocated it.
 //! - [`future`]: the `.track("name")` adapter for futures the attribute cannot wrap.
 //! - [`alloc`]: the counting global allocator and process heap figures.
-//! - [`process`]: resident set size and other process figures.
+//! - [`process`]: resident set size and heap figures of the process.
 //! - [`monitor`], [`reclaim`], [`caches`], [`fetch`], [`health`]: the operational half.
-//! - [`logging`]: flat JSON logs that the original's `jq` workflow reads unchanged.
+//! - [`logging`]: flat JSON logs that the README's `jq` workflow reads directly.
+//! - `events`: the toolkit every event is written with (`emit!`, the `extra` field,
+//!   the `op_id` rule); each event lives next to its domain.
+//! - `support`: small helpers of no domain (a named registry, a bounded writer,
+//!   panic text); `units` and `clock`: conversions and the operation clock.
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 

@@ -1,10 +1,10 @@
 //! Byte and megabyte conversions shared by every event.
 
-/// Bytes in one megabyte as the original system counted them (2^20).
+/// Bytes in one megabyte (2^20).
 pub(crate) const MB: f64 = 1024.0 * 1024.0;
 
-/// Bytes as megabytes, rounded to two decimals (the original logged whole megabytes;
-/// two decimals keep small operations visible without noise).
+/// Bytes as megabytes, rounded to two decimals (enough to keep small operations
+/// visible without noise).
 #[allow(clippy::cast_precision_loss)]
 pub(crate) fn mb(bytes: u64) -> f64 {
     round2(bytes as f64 / MB)

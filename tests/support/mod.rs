@@ -5,17 +5,17 @@
 use std::sync::Once;
 use std::time::Duration;
 
-use memtrack::logging::MemoryWriter;
+use memtrack::logging::CaptureWriter;
 use serde_json::Value;
 
 /// The process-wide capture of every event, as memtrack's JSON formatter writes it.
-pub fn logs() -> MemoryWriter {
+pub fn logs() -> CaptureWriter {
     memtrack::logging::capture_global()
 }
 
 /// Makes every operation and checkpoint significant, so each end path is logged, and
 /// never a spike, so each is logged as `memory_operation`. Returns the capture.
-pub fn log_everything() -> MemoryWriter {
+pub fn log_everything() -> CaptureWriter {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         memtrack::config::set(

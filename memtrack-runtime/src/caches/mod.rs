@@ -1,8 +1,7 @@
 //! Cache size registry: the sizes every snapshot, health report and significant
 //! operation event carries.
 //!
-//! The original system imported each cache's size getter into one function; here an
-//! application registers each cache once with [`register`] (a size function) or
+//! An application registers each cache once with [`register`] (a size function) or
 //! [`register_weak`] (a function of a cache held in an `Arc`, of which memtrack keeps
 //! only a `Weak`, so it never keeps a cache alive). [`all_stats`] reads them all, and
 //! the [monitor](crate::monitor) logs them as `cache_stats_snapshot` every
@@ -13,7 +12,7 @@
 //! grep "cache_stats_snapshot" logs.json | jq '{time: .timestamp, zc_clients: .zeroclick_client_cache}'
 //! ```
 //!
-//! works as it did.
+//! reads each cache's size over time.
 //!
 //! - **Duplicate names**: a later registration replaces the earlier one of the same
 //!   name (dropping the earlier handle then does nothing).

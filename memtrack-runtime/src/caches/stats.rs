@@ -34,7 +34,7 @@ impl CacheStat {
 
 /// Every registered cache's size, and the number of active operations.
 ///
-/// Serializes as one flat object, as the original's health report did: each cache's
+/// Serializes as one flat object, as the health report gives it: each cache's
 /// name with its size (`{"error": "..."}` when it could not be read), then
 /// `active_operations`.
 ///

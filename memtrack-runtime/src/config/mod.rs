@@ -1,4 +1,4 @@
-//! Thresholds and switches, with the original system's defaults.
+//! Thresholds and switches, and their defaults.
 //!
 //! A [`Config`] is built with [`Config::builder`] or read from `MEMTRACK_*`
 //! environment variables with [`Config::from_env`], then made current with [`set`].

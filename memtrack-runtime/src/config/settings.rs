@@ -50,7 +50,7 @@ macro_rules! settings {
         }
 
         impl Default for Config {
-            /// The original system's thresholds.
+            /// The thresholds of the table in the [module docs](crate::config).
             fn default() -> Self {
                 Self { $( $name: $default, )* }
             }

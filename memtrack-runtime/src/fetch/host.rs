@@ -2,7 +2,7 @@
 //! port.
 //!
 //! A small parser rather than a URL crate: it only has to find the host, and must
-//! never fail loudly (the original threw on bad URLs).
+//! never fail loudly: a URL it cannot read gives [`UNKNOWN_HOST`].
 
 /// What [`url_host`] returns when it finds no plausible host.
 pub const UNKNOWN_HOST: &str = "unknown";

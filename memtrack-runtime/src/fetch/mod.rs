@@ -1,4 +1,4 @@
-//! Fetch response tracking: the counterpart of the original `trackFetchResponse`.
+//! Fetch response tracking: large or slow responses, logged with their host.
 //!
 //! [`track_fetch_response`] logs `fetch_response` for a response of at least
 //! [`large_response_bytes`](crate::Config::large_response_bytes) (500 KB by default)

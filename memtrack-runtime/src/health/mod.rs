@@ -1,4 +1,4 @@
-//! The health report behind a `/health` endpoint, in the original's JSON shape:
+//! The health report behind a `/health` endpoint, in this JSON shape:
 //!
 //! ```json
 //! {

@@ -6,10 +6,10 @@ use std::sync::OnceLock;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 
+use super::capture::CaptureWriter;
 use super::env::read_env;
 use super::error::LoggingError;
 use super::layer::JsonLayer;
-use super::memory::MemoryWriter;
 
 /// Installs `layer` as the global default subscriber (on a
 /// `tracing_subscriber::Registry`, filtered at the layer's level).
@@ -126,10 +126,10 @@ impl JsonLayer {
 }
 
 /// The writer installed by [`try_capture_global`], and whether installing worked.
-static CAPTURE: OnceLock<(MemoryWriter, bool)> = OnceLock::new();
+static CAPTURE: OnceLock<(CaptureWriter, bool)> = OnceLock::new();
 
 /// Installs, once per process, a global subscriber that writes every event (all
-/// levels) as JSON lines into a [`MemoryWriter`], and returns that writer; later
+/// levels) as JSON lines into a [`CaptureWriter`], and returns that writer; later
 /// calls return the same writer.
 ///
 /// Meant for tests: events emitted on any thread (a multi-threaded `tokio` runtime,
@@ -159,9 +159,9 @@ static CAPTURE: OnceLock<(MemoryWriter, bool)> = OnceLock::new();
 /// assert_eq!(mine.len(), 1);
 /// # Ok::<(), memtrack_runtime::logging::LoggingError>(())
 /// ```
-pub fn try_capture_global() -> Result<MemoryWriter, LoggingError> {
+pub fn try_capture_global() -> Result<CaptureWriter, LoggingError> {
     let (writer, installed) = CAPTURE.get_or_init(|| {
-        let writer = MemoryWriter::new();
+        let writer = CaptureWriter::new();
         let layer = JsonLayer::new(writer.clone()).with_level(LevelFilter::TRACE);
         let installed = install(layer).is_ok();
         (writer, installed)
@@ -184,7 +184,7 @@ pub fn try_capture_global() -> Result<MemoryWriter, LoggingError> {
 /// assert_eq!(spikes[0]["rss_delta_mb"], 420);
 /// assert!(logs.lines().len() >= 1);
 /// ```
-pub fn capture_global() -> MemoryWriter {
+pub fn capture_global() -> CaptureWriter {
     match try_capture_global() {
         Ok(writer) => writer,
         Err(_) => CAPTURE

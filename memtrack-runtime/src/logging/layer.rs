@@ -42,11 +42,11 @@ pub const DEFAULT_MAX_TEXT_BYTES: usize = 1 << 20;
 /// Add it to an existing subscriber:
 ///
 /// ```
-/// use memtrack_runtime::logging::{JsonLayer, MemoryWriter};
+/// use memtrack_runtime::logging::{JsonLayer, CaptureWriter};
 /// use tracing::level_filters::LevelFilter;
 /// use tracing_subscriber::layer::SubscriberExt;
 ///
-/// let logs = MemoryWriter::new();
+/// let logs = CaptureWriter::new();
 /// let subscriber = tracing_subscriber::registry()
 ///     .with(JsonLayer::new(logs.clone()).with_level(LevelFilter::WARN));
 /// tracing::subscriber::with_default(subscriber, || {
@@ -79,10 +79,10 @@ impl JsonLayer {
     /// A layer writing to `sink`, at level `INFO` and above.
     ///
     /// ```
-    /// use memtrack_runtime::logging::{JsonLayer, MemoryWriter};
+    /// use memtrack_runtime::logging::{JsonLayer, CaptureWriter};
     /// use tracing::level_filters::LevelFilter;
     ///
-    /// let layer = JsonLayer::new(MemoryWriter::new());
+    /// let layer = JsonLayer::new(CaptureWriter::new());
     /// assert_eq!(layer.level(), LevelFilter::INFO);
     /// ```
     pub fn new(sink: impl LineSink) -> Self {
@@ -160,10 +160,10 @@ impl JsonLayer {
     /// are written whole. Default: [`DEFAULT_MAX_TEXT_BYTES`].
     ///
     /// ```
-    /// use memtrack_runtime::logging::{JsonLayer, MemoryWriter};
+    /// use memtrack_runtime::logging::{JsonLayer, CaptureWriter};
     /// use tracing_subscriber::layer::SubscriberExt;
     ///
-    /// let logs = MemoryWriter::new();
+    /// let logs = CaptureWriter::new();
     /// let layer = JsonLayer::new(logs.clone()).with_max_text_bytes(4);
     /// tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
     ///     tracing::info!(list = ?vec![1, 2, 3], "m");
@@ -217,12 +217,12 @@ impl<S: Subscriber> Layer<S> for JsonLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logging::MemoryWriter;
+    use crate::logging::CaptureWriter;
     use serde_json::{Value, json};
     use tracing_subscriber::layer::SubscriberExt;
 
     fn capture(layer_level: LevelFilter, body: impl FnOnce()) -> Vec<Value> {
-        let logs = MemoryWriter::new();
+        let logs = CaptureWriter::new();
         let subscriber = tracing_subscriber::registry()
             .with(JsonLayer::new(logs.clone()).with_level(layer_level));
         tracing::subscriber::with_default(subscriber, body);
@@ -388,7 +388,7 @@ mod tests {
 
     #[test]
     fn debug_output_names_settings() {
-        let text = format!("{:?}", JsonLayer::new(MemoryWriter::new()));
+        let text = format!("{:?}", JsonLayer::new(CaptureWriter::new()));
         assert_eq!(
             text,
             "JsonLayer { level: LevelFilter::INFO, max_text_bytes: 1048576, .. }"

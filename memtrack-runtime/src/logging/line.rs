@@ -269,7 +269,7 @@ mod tests {
                 "zeroclick_client_cache": 12
             })
         );
-        // The original's grep patterns rely on compact output.
+        // The README's grep patterns rely on compact output.
         assert!(line.contains("\"op_id\":\"article-fetch-1\""));
     }
 

@@ -1,4 +1,4 @@
-//! Flat JSON logs that the original system's `jq` workflow reads unchanged.
+//! Flat JSON logs, one object per line, that `grep` and `jq` read directly.
 //!
 //! Every memtrack event is a `tracing` event with target `memtrack`, so it reaches
 //! whatever subscriber the application has. This module adds the crate's own JSON
@@ -13,7 +13,7 @@
 //! grep '"op_name":"article-fetch-smry-fast"' logs.json | jq .
 //! ```
 //!
-//! work as they did. A line looks like:
+//! find what they look for. A line looks like:
 //!
 //! ```text
 //! {"timestamp":"2026-11-27T08:01:02.345Z","level":"info","target":"memtrack","event":"memory_operation","message":"memory_operation: article-fetch","op_id":"article-fetch-1","duration_ms":1200,"success":false,"url_host":"example.com"}
@@ -24,14 +24,14 @@
 //! Setup, one call: [`init_json`] (standard output), [`init_json_file`],
 //! [`init_from_env`] (`MEMTRACK_LOG_FILE`, `MEMTRACK_LOG_LEVEL`), or [`install`] for a
 //! configured layer. Applications with their own subscriber add a [`JsonLayer`] to it.
-//! Tests read lines back with [`MemoryWriter`] (thread-local subscriber) or
+//! Tests read lines back with [`CaptureWriter`] (thread-local subscriber) or
 //! [`capture_global`] (global subscriber, for multi-threaded tests).
 //!
 //! ```
-//! use memtrack_runtime::logging::{JsonLayer, MemoryWriter};
+//! use memtrack_runtime::logging::{JsonLayer, CaptureWriter};
 //! use tracing_subscriber::layer::SubscriberExt;
 //!
-//! let logs = MemoryWriter::new();
+//! let logs = CaptureWriter::new();
 //! let subscriber = tracing_subscriber::registry().with(JsonLayer::new(logs.clone()));
 //! tracing::subscriber::with_default(subscriber, || {
 //!     tracing::info!(
@@ -47,22 +47,22 @@
 //! assert_eq!(line["url_host"], "example.com");
 //! ```
 
+mod capture;
 mod env;
 mod error;
 mod flatten;
 mod init;
 mod layer;
 mod line;
-mod memory;
 mod record;
 pub(crate) mod timestamp;
 mod writer;
 
+pub use capture::CaptureWriter;
 pub use env::{LOG_FILE_ENV, LOG_LEVEL_ENV};
 pub use error::LoggingError;
 pub use init::{
     capture_global, init_from_env, init_json, init_json_file, install, try_capture_global,
 };
 pub use layer::{DEFAULT_MAX_TEXT_BYTES, JsonLayer};
-pub use memory::MemoryWriter;
 pub use writer::{FileWriter, LineSink, StdoutWriter};

@@ -16,7 +16,7 @@ use super::error::LoggingError;
 /// process ends. Errors are ignored by the layer (logging never fails the
 /// application).
 ///
-/// Implemented by [`StdoutWriter`], [`FileWriter`], [`MemoryWriter`](super::MemoryWriter)
+/// Implemented by [`StdoutWriter`], [`FileWriter`], [`CaptureWriter`](super::CaptureWriter)
 /// and by `Mutex<W>` for any `W: io::Write + Send` (which flushes after each line).
 ///
 /// ```

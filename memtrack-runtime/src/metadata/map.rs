@@ -8,8 +8,8 @@ use super::bounded::truncate;
 /// Longest key kept, in characters.
 const MAX_KEY_LEN: usize = 64;
 
-/// Ordered `key -> value` pairs; setting an existing key replaces its value (the
-/// original's shallow merge); keys beyond the limit are counted, not kept.
+/// Ordered `key -> value` pairs; setting an existing key replaces its value (a
+/// shallow merge); keys beyond the limit are counted, not kept.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Metadata {
     entries: Vec<(Cow<'static, str>, Value)>,

@@ -1,8 +1,8 @@
 //! The monitor thread's state: the baselines its deltas are measured from.
 //!
 //! They live only here, in the monitor thread, so nothing else (a health check,
-//! cache stats, a manual reclaim) can move them: the original system's health check
-//! reset its snapshot baseline and so hid spikes.
+//! cache stats, a manual reclaim) can move them: a health check that reset them
+//! would hide the spikes they are there to show.
 
 use std::time::Instant;
 

@@ -70,14 +70,23 @@ mod tests {
     #[test]
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     fn mallinfo2_sees_a_live_block() {
-        let Some(before) = super::malloc_info() else {
-            return; // glibc older than 2.33
-        };
-        let block = vec![1_u8; 64 << 20];
-        let during = super::malloc_info().unwrap();
-        assert!(during.used >= before.used + (64 << 20) - 4096);
-        assert!(during.total >= during.used);
-        drop(block);
+        let _alone = super::super::large_block_test();
+        // The figures are the whole process's: another test that frees memory
+        // between the two readings (a panic's backtrace does) spoils one pair, so a
+        // spoiled pair is read again, a few times at most.
+        for attempt in 1..=5 {
+            let Some(before) = super::malloc_info() else {
+                return; // glibc older than 2.33
+            };
+            let block = std::hint::black_box(vec![1_u8; 64 << 20]);
+            let during = super::malloc_info().unwrap();
+            drop(block);
+            if during.used >= before.used + (64 << 20) - 4096 || attempt == 5 {
+                assert!(during.used >= before.used + (64 << 20) - 4096);
+                assert!(during.total >= during.used);
+                return;
+            }
+        }
     }
 
     #[test]

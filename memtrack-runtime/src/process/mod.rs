@@ -14,6 +14,16 @@ use crate::clock::{self, Stamp};
 
 pub(crate) use heap::{heap, heap_total_bytes};
 
+/// Held by the unit tests that allocate and free many megabytes or read
+/// process-wide memory figures: run at once, each would see the other's blocks come
+/// and go.
+#[cfg(test)]
+pub(crate) fn large_block_test() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Resident set size in bytes, or `None` where the platform does not say.
 ///
 /// ```
@@ -110,6 +120,7 @@ mod imp {
 
         #[test]
         fn rss_grows_when_pages_are_touched() {
+            let _alone = crate::process::large_block_test();
             let before = rss_bytes().unwrap();
             let mut block = vec![0_u8; 64 << 20];
             for i in (0..block.len()).step_by(4096) {

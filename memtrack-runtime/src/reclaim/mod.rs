@@ -1,5 +1,4 @@
-//! Giving freed memory back to the operating system: the Rust counterpart of the
-//! original's forced garbage collection.
+//! Giving freed memory back to the operating system.
 //!
 //! A reclaim runs, in order, every hook the application registered with
 //! [`register_hook`] (drop caches, shrink buffers), then `malloc_trim(0)` where the

@@ -29,6 +29,7 @@ mod tests {
     #[test]
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     fn trim_runs_on_glibc() {
+        let _alone = crate::process::large_block_test();
         // Free many medium blocks (below the mmap threshold) so the heap has free
         // pages that trim can give back.
         let blocks: Vec<Vec<u8>> = (0..2_000)

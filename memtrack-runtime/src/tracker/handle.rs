@@ -57,7 +57,7 @@ pub struct Tracker {
     pub(super) metadata: Mutex<Metadata>,
 }
 
-/// Starts tracking an operation: the counterpart of `startMemoryTrack`.
+/// Starts tracking an operation.
 ///
 /// `name` is the operation's name (`op_name`); its id (`op_id`) is
 /// `<name>-<number>`. Prefer `#[memtrack("name")]` on a function where you can: it

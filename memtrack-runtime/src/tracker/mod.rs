@@ -1,6 +1,6 @@
 //! Operations: start, checkpoint, add metadata, end.
 //!
-//! [`start`] is the counterpart of the original `startMemoryTrack`. A [`Tracker`]
+//! [`start`] begins an operation. A [`Tracker`]
 //! measures its operation's duration, RSS at start and end, the process heap (with
 //! the counting allocator) and, for the code it runs through
 //! [`Tracker::in_scope`], `#[memtrack]` or [`Track`](crate::future::Track), the exact

@@ -28,7 +28,7 @@ pub(super) struct Figures {
     pub(super) failed: bool,
 }
 
-/// The original's rules, with exact heap figures preferred when present: an
+/// The rules, with exact heap figures preferred when present: an
 /// operation is significant when its memory moved by `delta_threshold_mb` or it ran
 /// `operation_time_threshold`; it is a spike when its heap peak or net reached
 /// `spike_heap_mb` (heap figures) or its RSS moved `spike_rss_mb` (RSS only). Failed

@@ -1,4 +1,4 @@
-//! [`MemoryWriter`]: an in-memory sink for testing instrumentation.
+//! [`CaptureWriter`]: captures log lines in a buffer, for tests of instrumented code.
 
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::writer::LineSink;
 
-/// Keeps every line in memory: the sink for tests of instrumented code.
+/// Keeps every line it is given in a buffer: the sink for tests of instrumented code.
 ///
 /// Clones share the same buffer, so keep one clone and give another to the layer.
 /// The buffer grows without bound (it is meant for tests); [`clear`](Self::clear)
@@ -16,10 +16,10 @@ use super::writer::LineSink;
 /// With a subscriber local to the current thread:
 ///
 /// ```
-/// use memtrack_runtime::logging::{JsonLayer, MemoryWriter};
+/// use memtrack_runtime::logging::{JsonLayer, CaptureWriter};
 /// use tracing_subscriber::layer::SubscriberExt;
 ///
-/// let logs = MemoryWriter::new();
+/// let logs = CaptureWriter::new();
 /// let subscriber = tracing_subscriber::registry().with(JsonLayer::new(logs.clone()));
 /// tracing::subscriber::with_default(subscriber, || {
 ///     tracing::info!(target: "memtrack", event = "memory_operation", op_name = "job", success = false, "memory_operation: job");
@@ -34,29 +34,29 @@ use super::writer::LineSink;
 /// For tests whose code runs on other threads (a multi-threaded `tokio` runtime),
 /// use [`capture_global`](super::capture_global) instead.
 #[derive(Debug, Clone, Default)]
-pub struct MemoryWriter {
+pub struct CaptureWriter {
     buffer: Arc<Mutex<Vec<u8>>>,
 }
 
-impl MemoryWriter {
+impl CaptureWriter {
     /// An empty writer.
     ///
     /// ```
-    /// let logs = memtrack_runtime::logging::MemoryWriter::new();
+    /// let logs = memtrack_runtime::logging::CaptureWriter::new();
     /// assert!(logs.is_empty());
     /// ```
     #[must_use]
     pub fn new() -> Self {
-        MemoryWriter::default()
+        CaptureWriter::default()
     }
 
     /// Everything written so far (invalid UTF-8, which the layer never writes, is
     /// replaced by `U+FFFD`).
     ///
     /// ```
-    /// use memtrack_runtime::logging::{LineSink, MemoryWriter};
+    /// use memtrack_runtime::logging::{LineSink, CaptureWriter};
     ///
-    /// let logs = MemoryWriter::new();
+    /// let logs = CaptureWriter::new();
     /// logs.write_line(b"{\"a\":1}\n").unwrap();
     /// assert_eq!(logs.contents(), "{\"a\":1}\n");
     /// ```
@@ -69,9 +69,9 @@ impl MemoryWriter {
     /// The lines written so far, without their final `\n`.
     ///
     /// ```
-    /// use memtrack_runtime::logging::{LineSink, MemoryWriter};
+    /// use memtrack_runtime::logging::{LineSink, CaptureWriter};
     ///
-    /// let logs = MemoryWriter::new();
+    /// let logs = CaptureWriter::new();
     /// logs.write_line(b"one\n").unwrap();
     /// logs.write_line(b"two\n").unwrap();
     /// assert_eq!(logs.raw_lines(), ["one", "two"]);
@@ -86,9 +86,9 @@ impl MemoryWriter {
     /// always matches [`raw_lines`](Self::raw_lines).
     ///
     /// ```
-    /// use memtrack_runtime::logging::{LineSink, MemoryWriter};
+    /// use memtrack_runtime::logging::{LineSink, CaptureWriter};
     ///
-    /// let logs = MemoryWriter::new();
+    /// let logs = CaptureWriter::new();
     /// logs.write_line(b"{\"n\":1}\n").unwrap();
     /// logs.write_line(b"not json\n").unwrap();
     /// let lines = logs.lines();
@@ -106,9 +106,9 @@ impl MemoryWriter {
     /// The parsed lines whose `event` key equals `event`.
     ///
     /// ```
-    /// use memtrack_runtime::logging::{LineSink, MemoryWriter};
+    /// use memtrack_runtime::logging::{LineSink, CaptureWriter};
     ///
-    /// let logs = MemoryWriter::new();
+    /// let logs = CaptureWriter::new();
     /// logs.write_line(b"{\"event\":\"memory_operation\",\"op_name\":\"a\"}\n").unwrap();
     /// logs.write_line(b"{\"event\":\"fetch_response\"}\n").unwrap();
     /// let ops = logs.events("memory_operation");
@@ -126,9 +126,9 @@ impl MemoryWriter {
     /// Whether nothing has been written (or everything was cleared).
     ///
     /// ```
-    /// use memtrack_runtime::logging::{LineSink, MemoryWriter};
+    /// use memtrack_runtime::logging::{LineSink, CaptureWriter};
     ///
-    /// let logs = MemoryWriter::new();
+    /// let logs = CaptureWriter::new();
     /// assert!(logs.is_empty());
     /// logs.write_line(b"x\n").unwrap();
     /// assert!(!logs.is_empty());
@@ -144,9 +144,9 @@ impl MemoryWriter {
     /// Forgets everything written so far (in every clone).
     ///
     /// ```
-    /// use memtrack_runtime::logging::{LineSink, MemoryWriter};
+    /// use memtrack_runtime::logging::{LineSink, CaptureWriter};
     ///
-    /// let logs = MemoryWriter::new();
+    /// let logs = CaptureWriter::new();
     /// logs.write_line(b"x\n").unwrap();
     /// logs.clone().clear();
     /// assert!(logs.is_empty());
@@ -159,7 +159,7 @@ impl MemoryWriter {
     }
 }
 
-impl LineSink for MemoryWriter {
+impl LineSink for CaptureWriter {
     fn write_line(&self, line: &[u8]) -> io::Result<()> {
         self.buffer
             .lock()
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn clones_share_the_buffer() {
-        let a = MemoryWriter::new();
+        let a = CaptureWriter::new();
         let b = a.clone();
         b.write_line(b"{\"x\":true}\n").unwrap();
         assert_eq!(a.lines(), vec![serde_json::json!({"x": true})]);
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn concurrent_lines_stay_whole() {
-        let logs = MemoryWriter::new();
+        let logs = CaptureWriter::new();
         let threads: Vec<_> = (0..4)
             .map(|t| {
                 let logs = logs.clone();
