@@ -14,11 +14,11 @@
 //!   user's braces, where nothing the body declares is in scope:
 //!   [`with_edge`] puts it there.
 //! - [`bridge`] serves a future the body builds (`-> impl Future<Output = T>`,
-//!   `Box::pin(async ..)`): the compiler already knows the output of the
-//!   `async` block in the body's tail position from the fn's return type,
-//!   however it is spelled (an alias such as `BoxFuture<'_, T>` too). A local
-//!   closure carries that type into the inner block, so no type is written at
-//!   all.
+//!   `Box::pin(async ..)`). The tracked `async` block stands where the user's
+//!   stood, so the compiler types its output as it would have typed the user's
+//!   block there, from the fn's return type however it is spelled (an alias
+//!   such as `BoxFuture<'_, T>` too). A local closure hands that output to the
+//!   inner block, so no type is written at all.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote_spanned};
@@ -110,8 +110,8 @@ pub mod bridge {
     }
 
     /// First statements of the outer `async` block (the one in the body's tail
-    /// position, whose output the compiler infers from the fn's return type): a
-    /// closure whose return type is made that output.
+    /// position, typed by the compiler from the fn's return type): a closure
+    /// whose return type is made that block's output.
     pub fn declare(span: Span) -> TokenStream {
         let local = local();
         let allow = allow_edge_lints(span);

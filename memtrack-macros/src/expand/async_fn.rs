@@ -18,7 +18,7 @@
 //! unwinds through the guard and reads as a panic. Each poll of the inner block
 //! runs inside the operation's attribution frame.
 //!
-//! A body that never awaits (see [`awaits`](super::awaits)) completes in its
+//! A body that never awaits (see [`awaits`]) completes in its
 //! first poll: it runs as a closure, exactly like a sync fn's body, and the
 //! fn's own body then has no `.await` of the expansion's making, so
 //! `clippy::unused_async` still reports an `async fn` that need not be one.

@@ -27,7 +27,7 @@
 //! The output type is not copied from the signature: the user's statements
 //! before the block are in scope there and could give its name another meaning,
 //! and the type may be spelled through an alias (`BoxFuture<'_, T>`) or not at
-//! all. The [`bridge`](crate::fake_return::bridge) hands the compiler's own
+//! all. The [`bridge`] hands the compiler's own
 //! answer to the inner block. Nothing is added before the user's statements, so
 //! `clippy::manual_async_fn` still sees a body that is one `async` block.
 
