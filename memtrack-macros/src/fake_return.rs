@@ -17,8 +17,9 @@
 //!   `Box::pin(async ..)`). The tracked `async` block stands where the user's
 //!   stood, so the compiler types its output as it would have typed the user's
 //!   block there, from the fn's return type however it is spelled (an alias
-//!   such as `BoxFuture<'_, T>` too). A local closure hands that output to the
-//!   inner block, so no type is written at all.
+//!   such as `BoxFuture<'_, T>` too). A local closure and an identity fn hand
+//!   that output to the user's block as its expected output, so no type is
+//!   written at all and the user's block is left as written.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote_spanned};
@@ -105,35 +106,45 @@ fn allow_edge_lints(span: Span) -> TokenStream {
 pub mod bridge {
     use super::{Ident, Span, TokenStream, allow_edge_lints, quote_spanned};
 
-    fn local() -> Ident {
+    fn closure() -> Ident {
         Ident::new("__memtrack_output", Span::mixed_site())
+    }
+
+    fn typing_fn() -> Ident {
+        Ident::new("__memtrack_output_of", Span::mixed_site())
     }
 
     /// First statements of the outer `async` block (the one in the body's tail
     /// position, typed by the compiler from the fn's return type): a closure
-    /// whose return type is made that block's output.
+    /// whose return type is made that block's output, and an identity fn that
+    /// gives a future the closure's return type as its output.
     pub fn declare(span: Span) -> TokenStream {
-        let local = local();
+        let closure = closure();
+        let typing_fn = typing_fn();
         let allow = allow_edge_lints(span);
-        let edge = edge(span);
         quote_spanned! {span=>
+            fn #typing_fn<T, F>(_: &impl ::core::ops::Fn() -> T, future: F) -> F
+            where
+                F: ::core::future::Future<Output = T>,
+            {
+                future
+            }
             #allow
-            let #local = || loop {};
-            #edge
+            let #closure = || loop {};
+            #allow
+            if false {
+                return #closure();
+            }
         }
     }
 
-    /// The dead return statement of a block nested in the outer one: it makes
-    /// that block's output the outer block's output.
-    pub fn edge(span: Span) -> TokenStream {
-        let local = local();
-        let allow = allow_edge_lints(span);
-        quote_spanned! {span=>
-            #allow
-            if false {
-                return #local();
-            }
-        }
+    /// `future` (the user's block), expected to produce the outer block's
+    /// output, as the user's block was expected to where it stood. It is not
+    /// changed: nothing is added inside it.
+    pub fn typed(future: &TokenStream, span: Span) -> TokenStream {
+        let closure = closure();
+        let typing_fn = typing_fn();
+        quote_spanned! {span=> #typing_fn(&#closure, #future) }
     }
 }
 

@@ -6,9 +6,10 @@
 //! - `Box::pin(async [move] { .. })` (a boxed future, which is also what
 //!   `#[async_trait]` makes of an `async fn`).
 //!
-//! The `async` block is rewritten so the operation starts at its first poll,
-//! exactly as for an `async fn`; the statements before it run untracked when
-//! the fn is called. Both blocks keep the capture mode the user wrote.
+//! The `async` block is wrapped in one that starts the operation at its first
+//! poll, exactly as for an `async fn`, and polls the user's block, unchanged,
+//! inside it; the statements before it run untracked when the fn is called.
+//! The new block keeps the capture mode the user wrote.
 //!
 //! ```text
 //! fn f(args) -> impl Future<Output = T> {
@@ -17,7 +18,7 @@
 //!         static __MEMTRACK_SITE: Site = Site::new("name");
 //!         <bridge: this block's output, as the compiler infers it>
 //!         <metadata and start, as for an async fn>
-//!         let __memtrack_ret = poll_scoped(&__memtrack_op, async move { <bridge edge> user statements }).await;
+//!         let __memtrack_ret = poll_scoped(&__memtrack_op, <bridge>(async move { user statements })).await;
 //!         finish(&__memtrack_op, <outcome of &__memtrack_ret>);
 //!         __memtrack_ret
 //!     }
@@ -27,14 +28,14 @@
 //! The output type is not copied from the signature: the user's statements
 //! before the block are in scope there and could give its name another meaning,
 //! and the type may be spelled through an alias (`BoxFuture<'_, T>`) or not at
-//! all. The [`bridge`] hands the compiler's own
-//! answer to the inner block. Nothing is added before the user's statements, so
-//! `clippy::manual_async_fn` still sees a body that is one `async` block.
+//! all. The [`bridge`] hands the compiler's own answer to the user's block.
+//! Nothing is added before the user's statements, so `clippy::manual_async_fn`
+//! still sees a body that is one `async` block.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Block, Expr, ExprAsync, ItemFn, ReturnType, Stmt};
+use syn::{Expr, ExprAsync, ItemFn, ReturnType, Stmt};
 
 use super::op::{self, Kind};
 use super::{rebuild, split_attributes};
@@ -79,8 +80,8 @@ fn tracked_block(args: &AttrArgs, user: &ExprAsync, output_span: Span) -> TokenS
     let declare = bridge::declare(output_span);
     let begin = op::begin(args, Kind::Async);
     let finish = op::finish(args);
-    let inner = inner_block(block, &bridge::edge(output_span));
-    let inner = quote_spanned! {block.brace_token.span.join()=> async #capture #inner };
+    let inner = quote! { #async_token #capture #block };
+    let inner = bridge::typed(&inner, output_span);
     let mut tokens = quote! { #(#attrs)* };
     tokens.extend(quote_spanned! {async_token.span=> async #capture });
     block.brace_token.surround(&mut tokens, |tokens| {
@@ -92,17 +93,6 @@ fn tracked_block(args: &AttrArgs, user: &ExprAsync, output_span: Span) -> TokenS
             #finish
             #ret
         });
-    });
-    tokens
-}
-
-/// The user's block with the bridge's edge first, inside the user's braces:
-/// the edge names no type, so nothing the block declares can change it.
-fn inner_block(block: &Block, edge: &TokenStream) -> TokenStream {
-    let mut tokens = TokenStream::new();
-    block.brace_token.surround(&mut tokens, |tokens| {
-        tokens.extend(edge.clone());
-        tokens.extend(block.stmts.iter().map(ToTokens::to_token_stream));
     });
     tokens
 }
