@@ -2,16 +2,14 @@
 //!
 //! The user's block runs inside a closure or an `async` block. Neither has a
 //! written return type, so `return` and `?` inside the block would otherwise be
-//! checked against an inferred type. A dead `if false { return <a value of the
-//! type>; }` placed before the user's statements tells the compiler the type
-//! before it reads them, so the body type-checks exactly as it would without the
-//! attribute.
+//! checked against an inferred type. The compiler must learn the type before it
+//! reads the user's statements, so that the body type-checks exactly as it
+//! would without the attribute. Two edges tell it:
 //!
-//! Two edges exist:
-//!
-//! - [`BodyType::edge`] names the fn's return type, copied from the signature
-//!   (`impl Trait` erased to `_`, `!` made `Infallible`). It must sit outside the
-//!   user's braces, where nothing the body declares is in scope:
+//! - [`BodyType::edge`], a dead `if false { return <a value of the type>; }`
+//!   placed first, names the fn's return type, copied from the signature
+//!   (`impl Trait` erased to `_`, `!` made `Infallible`). It must sit outside
+//!   the user's braces, where nothing the body declares is in scope:
 //!   [`with_edge`] puts it there.
 //! - [`bridge`] serves a future the body builds (`-> impl Future<Output = T>`,
 //!   `Box::pin(async ..)`). The tracked `async` block stands where the user's
