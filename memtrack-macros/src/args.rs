@@ -4,19 +4,19 @@
 //! args   := NAME ("," arg)* [","]
 //! NAME   := non-empty string literal
 //! arg    := "crate" "=" STRING          (the path memtrack is reached through)
-//!         | IDENT "=" ["%" | "?"] EXPR   (a metadata field)
+//!         | field                       (a metadata field, see `fields`)
 //! ```
 //!
-//! Anything else is an error pointing at the offending token: a bare identifier
-//! or `ident(...)` is an unknown option, a Rust keyword is not a metadata key, a
-//! key is given once, and memtrack's own field names are reserved.
+//! Anything else is an error pointing at the offending token: `ident(...)` is
+//! an unknown option, a key is given once, and memtrack's own field names are
+//! reserved. The options of `#[tracing::instrument]` (`skip_all`, `err`,
+//! `fields(..)`, ...) are answered with what to write instead.
 
 use std::collections::HashSet;
 
 use proc_macro2::Span;
-use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, LitStr, Path, Token};
+use syn::{Ident, LitStr, Path, Token, token};
 
 use crate::fields::{self, Field};
 
@@ -49,6 +49,7 @@ impl Parse for AttrArgs {
                     root = Some(path);
                 }
                 Arg::Field(field) => {
+                    check_not_an_instrument_option(&field)?;
                     fields::check_key(&field, &mut taken)?;
                     fields.push(field);
                 }
@@ -66,40 +67,89 @@ impl Parse for AttrArgs {
 pub enum Arg {
     /// `crate = "path"`, with the span of `crate`.
     Root(Span, Path),
-    /// `key = value`.
+    /// A metadata field.
     Field(Field),
 }
 
 /// Parses one argument: `crate = "path"` or a metadata field.
 pub fn parse_arg(input: ParseStream<'_>) -> syn::Result<Arg> {
-    if input.peek(Token![crate]) {
+    if input.peek(Token![crate]) && !input.peek2(Token![.]) {
         let token: Token![crate] = input.parse()?;
         let path = parse_root_value(input, token.span)?;
         return Ok(Arg::Root(token.span, path));
     }
-    if input.peek(Ident) {
-        let key: Ident = input.parse()?;
-        if input.peek(Token![=]) && !input.peek(Token![==]) {
-            input.parse::<Token![=]>()?;
-            return fields::parse_value(input, key).map(Arg::Field);
-        }
+    if input.peek(Ident) && input.peek2(token::Paren) {
+        let option: Ident = input.parse()?;
+        let hint = instrument_hint(&option.to_string()).map_or_else(
+            || String::from("metadata is written `key = value`, `%key` or `?key`, and the only option is `crate = \"path\"`"),
+            |hint| format!("`#[tracing::instrument]` has it, memtrack does not: {hint}"),
+        );
+        return Err(syn::Error::new(
+            option.span(),
+            format!("unknown option `{option}`: {hint}"),
+        ));
+    }
+    if input.peek(LitStr) && input.peek2(Token![=]) {
+        let key: LitStr = input.parse()?;
         return Err(syn::Error::new(
             key.span(),
             format!(
-                "unknown option `{key}`: metadata is written `key = value`, and the only option is `crate = \"path\"`"
+                "a metadata key is written without quotes: `{} = value` (dots allowed, as in `http.method`)",
+                key.value()
             ),
         ));
     }
-    if input.peek(Ident::peek_any) {
-        let keyword = Ident::parse_any(input)?;
-        return Err(syn::Error::new(
-            keyword.span(),
-            format!(
-                "`{keyword}` is a Rust keyword and cannot be a metadata key (write `r#{keyword}`)"
-            ),
-        ));
+    if fields::peek_field(input) {
+        return fields::parse_field(input).map(Arg::Field);
     }
-    Err(input.error("expected a metadata field `key = value` or `crate = \"path\"`"))
+    Err(input
+        .error("expected a metadata field (`key = value`, `%key`, `?key`) or `crate = \"path\"`"))
+}
+
+/// A bare `skip_all`, `err` or `ret` is a flag of `#[tracing::instrument]`
+/// rather than a variable recorded under its own name, and `level = ..` or
+/// `target = ..` its options rather than metadata.
+fn check_not_an_instrument_option(field: &Field) -> syn::Result<()> {
+    let name = field.name.as_str();
+    let option = if field.shorthand {
+        field.sigil == fields::Sigil::Plain && matches!(name, "skip_all" | "err" | "ret")
+    } else {
+        matches!(name, "level" | "target")
+    };
+    match instrument_hint(name) {
+        Some(hint) if option => {
+            let aside = if field.shorthand {
+                format!(" (to record a variable named `{name}`, write `{name} = {name}`)")
+            } else {
+                String::new()
+            };
+            Err(field.key_error(format!(
+                "`{name}` is an option of `#[tracing::instrument]`, not of memtrack: {hint}{aside}"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What to write instead of an option of `#[tracing::instrument]`.
+fn instrument_hint(option: &str) -> Option<&'static str> {
+    Some(match option {
+        "skip" | "skip_all" => {
+            "memtrack records only the fields written in the attribute, so nothing needs skipping; remove it"
+        }
+        "fields" => {
+            "write the fields directly after the name, as in `#[memtrack(\"load\", user.id = id)]`"
+        }
+        "err" => {
+            "memtrack records a returned `Err` by itself (its `Display` text, else its `Debug` text); remove it"
+        }
+        "ret" => "memtrack does not record return values; remove it",
+        "level" => {
+            "memtrack chooses the level of its events (info; warn for spikes and panics); remove it"
+        }
+        "target" => "memtrack's events have the target `memtrack`; remove it",
+        _ => return None,
+    })
 }
 
 /// Parses `= "path"` after `crate`.
@@ -207,11 +257,25 @@ mod tests {
     #[test]
     fn name_fields_and_root() {
         let args =
-            parse(quote!("load", rows = n, shown = %n, raw = ?n, r#type = 1, crate = "::other",))
+            parse(quote!("load", rows = n, shown = %n, raw = ?n, r#type = 1, crate = "::other", http.method = %m, n, %url, ?req, Self = 1, crate.name = "x",))
                 .expect("valid arguments");
         assert_eq!(args.name.value(), "load");
         let keys: Vec<_> = args.fields.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(keys, ["rows", "shown", "raw", "type"]);
+        assert_eq!(
+            keys,
+            [
+                "rows",
+                "shown",
+                "raw",
+                "type",
+                "http.method",
+                "n",
+                "url",
+                "req",
+                "Self",
+                "crate.name"
+            ]
+        );
         let root = &args.root;
         assert_eq!(quote!(#root).to_string(), ":: other");
     }
@@ -229,11 +293,45 @@ mod tests {
         assert!(error(quote!()).starts_with("expected the operation name"));
         assert!(error(quote!(name)).starts_with("the operation name must be a string literal"));
         assert_eq!(error(quote!("")), "the operation name must not be empty");
-        assert!(error(quote!("a", skip_all)).starts_with("unknown option `skip_all`"));
-        assert!(error(quote!("a", level(info))).starts_with("unknown option `level`"));
-        assert!(error(quote!("a", type = 1)).starts_with("`type` is a Rust keyword"));
+        assert!(
+            error(quote!("a", skip_all))
+                .starts_with("`skip_all` is an option of `#[tracing::instrument]`")
+        );
+        assert!(
+            error(quote!("a", err)).starts_with("`err` is an option of `#[tracing::instrument]`")
+        );
+        assert!(
+            error(quote!("a", level = "debug"))
+                .starts_with("`level` is an option of `#[tracing::instrument]`")
+        );
+        assert!(
+            error(quote!("a", target = "x"))
+                .starts_with("`target` is an option of `#[tracing::instrument]`")
+        );
+        assert!(parse(quote!("a", %err, ret = 1)).is_ok());
+        assert!(
+            error(quote!("a", level(info)))
+                .starts_with("unknown option `level`: `#[tracing::instrument]` has it")
+        );
+        assert!(
+            error(quote!("a", fields(a = 1))).contains("write the fields directly after the name")
+        );
+        assert!(
+            error(quote!("a", frobnicate(1)))
+                .starts_with("unknown option `frobnicate`: metadata is written")
+        );
+        assert!(
+            error(quote!("a", "rows" = 1))
+                .starts_with("a metadata key is written without quotes: `rows = value`")
+        );
+        assert!(error(quote!("a", 5)).starts_with("expected a metadata field"));
         assert_eq!(error(quote!("a", k = 1, k = 2)), "duplicate key `k`");
         assert!(error(quote!("a", op_id = 1)).starts_with("`op_id` is a field memtrack writes"));
+        assert!(error(quote!("a", %op_id)).ends_with("as in `op_id_value = op_id`"));
+        assert_eq!(
+            error(quote!("a", http.method = 1, http.method = 2)),
+            "duplicate key `http.method`"
+        );
         assert_eq!(error(quote!("a", k =)), "expected a value after `k =`");
         assert!(error(quote!("a", crate = 1)).starts_with("expected a string literal path"));
         assert!(error(quote!("a", crate = "a b")).starts_with("expected a path in the string"));

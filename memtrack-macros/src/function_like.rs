@@ -1,7 +1,7 @@
 //! `checkpoint!`, `large_alloc!` and `record!`.
 //!
 //! ```text
-//! checkpoint!  := [crate_opt] NAME ("," field)* [","]
+//! checkpoint!  := [crate_opt] NAME ("," field)* [","]      (field: see `fields`)
 //! large_alloc! := [crate_opt] CONTEXT "," EXPR ("," field)* [","]
 //! record!      := [crate_opt] field ("," field)* [","]
 //! crate_opt    := "crate" "=" STRING ","
@@ -23,6 +23,7 @@ use crate::fields::{self, Field};
 /// Parses an optional leading `crate = "path",`.
 fn parse_root(input: ParseStream<'_>) -> syn::Result<Path> {
     if input.peek(Token![crate])
+        && !input.peek2(Token![.])
         && let Arg::Root(span, path) = args::parse_arg(input)?
     {
         if input.is_empty() {

@@ -22,23 +22,36 @@ use proc_macro::TokenStream;
 /// ```text
 /// #[memtrack("name")]
 /// #[memtrack("name", key = expr, key2 = %expr, key3 = ?expr)]
+/// #[memtrack("name", http.method = %method, user.id = id)]
+/// #[memtrack("name", n, %url, ?req, ?self.id)]
 /// #[memtrack("name", crate = "path::to::memtrack")]
 /// ```
 ///
 /// - `"name"`: the operation name, a non-empty string literal, first.
-/// - `key = expr`: metadata recorded with the operation; `%expr` records it with
-///   `Display`, `?expr` with `Debug`, a bare `expr` through `memtrack`'s value
-///   conversion (numbers, booleans, strings). Keys are identifiers (a keyword
-///   needs `r#`), each at most once, and may not be one of memtrack's own field
-///   names (`op_id`, `op_name`, `duration_ms`, `success`, `error`, `ended_by`,
-///   `event`, ...). Expressions are evaluated once, by reference (they never move
-///   an argument), before the operation starts: at the call for a sync fn, at
-///   the first poll for a future.
+/// - Metadata fields, the forms `#[tracing::instrument]`'s `fields(..)` takes,
+///   written directly after the name:
+///   - `key = expr` records the value through `memtrack`'s value conversion
+///     (numbers, booleans, strings), `key = %expr` its `Display` text and
+///     `key = ?expr` its `Debug` text;
+///   - a key is a name or several joined by dots (`http.method`, `user.id`),
+///     and is written as such, dots included, as a top-level key of the JSON
+///     logs (`"http.method":"GET"`); keywords are names too (`type = ..`, also
+///     `r#type`, which is written `type`);
+///   - a field without a value names a variable or a field path and is recorded
+///     under that name: `n`, `%url`, `?req` and `?self.id` are
+///     `n = n`, `url = %url`, `req = ?req` and `self.id = ?self.id`.
+///
+///   Each key at most once, and not one of memtrack's own field names (`op_id`,
+///   `op_name`, `duration_ms`, `success`, `error`, `ended_by`, `event`, ...).
+///   Expressions are evaluated once, by reference (they never move an
+///   argument), before the operation starts: at the call for a sync fn, at the
+///   first poll for a future.
 /// - `crate = "path"`: the path the generated code reaches memtrack through,
 ///   `::memtrack` by default (for crates that re-export memtrack).
 ///
-/// Any other argument is an error pointing at it, such as an unknown option
-/// (`skip_all`, `level(..)`).
+/// Any other argument is an error pointing at it. The options of
+/// `#[tracing::instrument]` (`skip`, `skip_all`, `fields(..)`, `err`, `ret`,
+/// `level`, `target`) are answered with what to write instead.
 ///
 /// It applies to sync fns, `async fn`s (free, methods, native async trait
 /// methods with a body), generic fns, `unsafe fn`s, fns returning borrows,
@@ -53,6 +66,32 @@ use proc_macro::TokenStream;
 /// poll and before completion, `cancelled`. A future that is never polled starts
 /// no operation. `return` and `?` behave exactly as without the attribute.
 ///
+/// # The body stays the user's
+///
+/// The body keeps its own scope: nothing it declares (`use std::fmt::Result;`,
+/// a local type) changes what the signature's types mean. Type errors in the
+/// body are reported at the user's code, with rustc's notes pointing at the
+/// signature.
+///
+/// rustc and clippy lint the body as they would without the attribute,
+/// `clippy::needless_return`, `let_and_return` and `manual_async_fn`
+/// included, and `clippy::unused_async`: an `async fn` whose body has no
+/// `.await` runs that body in its first poll, with no `.await` of the
+/// expansion's making. (A body that calls a macro memtrack does not know, which
+/// might expand to an `.await`, is taken as awaiting and not reported; the
+/// standard, `tracing` and memtrack macros are known.) The generated code itself
+/// is clean under `#![deny(warnings)]`, `clippy::all` and `clippy::pedantic`.
+///
+/// Two clippy lints judge the fn as a whole and cannot see through the
+/// expansion, which runs the body in a closure or an inner future and returns
+/// its result after ending the operation:
+///
+/// - `clippy::unnecessary_wraps` (a private fn that always returns `Ok` or
+///   `Some`): not reported;
+/// - `clippy::needless_pass_by_value` (an argument taken by value and only
+///   used by reference): not reported, as the body's closure or future takes
+///   its arguments by value.
+///
 /// ```
 /// use memtrack::memtrack;
 ///
@@ -61,7 +100,7 @@ use proc_macro::TokenStream;
 ///     input.trim().parse()
 /// }
 ///
-/// #[memtrack("load-user", id = %id)]
+/// #[memtrack("load-user", user.id = %id)]
 /// async fn load(id: u64) -> String {
 ///     format!("user {id}")
 /// }
@@ -82,7 +121,7 @@ pub fn memtrack(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// The name is a non-empty string literal; fields follow the same rules as in
-/// `#[memtrack]`. Each expression is evaluated exactly once, by reference. The
+/// `#[memtrack]` (`key = expr`, dotted keys, `%var` and `?var`). Each expression is evaluated exactly once, by reference. The
 /// expansion calls `::memtrack::__private::checkpoint`; a crate that reaches
 /// memtrack under another path writes `crate = "path"` first:
 /// `checkpoint!(crate = "my::memtrack", "name")`.

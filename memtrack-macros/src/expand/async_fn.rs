@@ -6,7 +6,7 @@
 //!     let __memtrack_meta_0 = to_value(&(expr));          // at first poll
 //!     let __memtrack_op = start(&__MEMTRACK_SITE, Kind::Async);
 //!     __memtrack_op.add("key", __memtrack_meta_0);
-//!     let __memtrack_ret = poll_scoped(&__memtrack_op, async move { <fake return edge> user statements }).await;
+//!     let __memtrack_ret = poll_scoped(&__memtrack_op, async move { <fake return edge> { user block } }).await;
 //!     finish(&__memtrack_op, <outcome of &__memtrack_ret>);
 //!     __memtrack_ret
 //! }
@@ -17,43 +17,48 @@
 //! unfinished, which the runtime reads as cancellation; a panic inside a poll
 //! unwinds through the guard and reads as a panic. Each poll of the inner block
 //! runs inside the operation's attribution frame.
+//!
+//! A body that never awaits (see [`awaits`]) completes in its
+//! first poll: it runs as a closure, exactly like a sync fn's body, and the
+//! fn's own body then has no `.await` of the expansion's making, so
+//! `clippy::unused_async` still reports an `async fn` that need not be one.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::ItemFn;
 
 use super::op::{self, Kind};
-use super::{rebuild, split_attributes};
+use super::{awaits, rebuild, split_attributes, sync_fn};
 use crate::args::AttrArgs;
-use crate::fake_return::{BodyType, block_with_edge};
+use crate::fake_return::{BodyType, with_edge};
 
 /// Wraps an `async fn`.
-pub fn expand(args: &AttrArgs, function: ItemFn) -> TokenStream {
+pub fn expand(args: &AttrArgs, function: &ItemFn) -> TokenStream {
     let (outer, inner) = split_attributes(function.attrs.clone());
-    let body_type = BodyType::of(&function.sig.output);
-    let tracked = tracked_future(args, &body_type, &quote!(move), &function.block);
     let site = op::site(args);
+    let tracked = if awaits::may_await(&function.block) {
+        tracked_future(args, function)
+    } else {
+        sync_fn::tracked_call(args, Kind::Async, function)
+    };
     let body = quote! {
         #(#inner)*
         #site
         #tracked
     };
-    rebuild(&function, &outer, body)
+    rebuild(function, &outer, body)
 }
 
-/// Statements that run `block` (an `async #capture` block's body) as a tracked
-/// operation and evaluate to its output. Shared with hand-written futures.
-pub fn tracked_future(
-    args: &AttrArgs,
-    body_type: &BodyType,
-    capture: &TokenStream,
-    block: &syn::Block,
-) -> TokenStream {
+/// Statements that poll the fn's block as an inner future inside the operation
+/// and evaluate to its output.
+fn tracked_future(args: &AttrArgs, function: &ItemFn) -> TokenStream {
     let root = &args.root;
+    let body_type = BodyType::of(&function.sig);
+    let block = with_edge(&function.block, &body_type.edge());
     let op = op::op_local();
     let ret = op::ret_local();
     let begin = op::begin(args, Kind::Async);
-    let block = block_with_edge(block, &body_type.edge());
+    let future = quote_spanned! {function.block.brace_token.span.join()=> async move #block };
     let end = if body_type.is_never() {
         quote! { match #ret {} }
     } else {
@@ -62,7 +67,7 @@ pub fn tracked_future(
     };
     quote! {
         #begin
-        let #ret = #root::__private::poll_scoped(&#op, async #capture #block).await;
+        let #ret = #root::__private::poll_scoped(&#op, #future).await;
         #end
     }
 }

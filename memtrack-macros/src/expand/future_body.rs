@@ -6,55 +6,95 @@
 //! - `Box::pin(async [move] { .. })` (a boxed future, which is also what
 //!   `#[async_trait]` makes of an `async fn`).
 //!
-//! The `async` block is rewritten so the operation starts at its first poll,
-//! exactly as for an `async fn`; the statements before it run untracked when
-//! the fn is called. The inner block keeps the capture mode the user wrote.
+//! The `async` block is wrapped in one that starts the operation at its first
+//! poll, exactly as for an `async fn`, and polls the user's block, unchanged,
+//! inside it; the statements before it run untracked when the fn is called.
+//! The new block keeps the capture mode the user wrote.
+//!
+//! ```text
+//! fn f(args) -> impl Future<Output = T> {
+//!     user statements
+//!     async move {
+//!         static __MEMTRACK_SITE: Site = Site::new("name");
+//!         <bridge: this block's output, as the compiler infers it>
+//!         <metadata and start, as for an async fn>
+//!         let __memtrack_ret = poll_scoped(&__memtrack_op, <bridge>(async move { user statements })).await;
+//!         finish(&__memtrack_op, <outcome of &__memtrack_ret>);
+//!         __memtrack_ret
+//!     }
+//! }
+//! ```
+//!
+//! The output type is not copied from the signature: the user's statements
+//! before the block are in scope there and could give its name another meaning,
+//! and the type may be spelled through an alias (`BoxFuture<'_, T>`) or not at
+//! all. The [`bridge`] hands the compiler's own answer to the user's block.
+//! Nothing is added before the user's statements, so `clippy::manual_async_fn`
+//! still sees a body that is one `async` block.
 
-use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
-use syn::visit::{self, Visit};
-use syn::{Expr, ExprAsync, ItemFn, ReturnType, Stmt, Type, TypeParamBound};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprAsync, ItemFn, ReturnType, Stmt};
 
-use super::async_fn::tracked_future;
-use super::op;
+use super::op::{self, Kind};
 use super::{rebuild, split_attributes};
 use crate::args::AttrArgs;
-use crate::fake_return::BodyType;
+use crate::fake_return::bridge;
 
 /// Wraps the trailing `async` block of `function`, or gives the fn back when
 /// its body has no such block.
 pub fn expand(args: &AttrArgs, mut function: ItemFn) -> Result<TokenStream, Box<ItemFn>> {
-    let body_type = future_output(&function.sig.output)
-        .map_or(BodyType::Unknown, |output| BodyType::of_type(&output));
+    let output_span = match &function.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => function.sig.ident.span(),
+    };
     let Some(async_expr) = trailing_async_block(&mut function) else {
         return Err(Box::new(function));
     };
     let Expr::Async(async_block) = async_expr.clone() else {
         return Err(Box::new(function));
     };
-    let ExprAsync {
-        attrs,
-        capture,
-        block,
-        ..
-    } = async_block;
-    let capture = capture.map(ToTokens::into_token_stream).unwrap_or_default();
-    let tracked = tracked_future(args, &body_type, &capture, &block);
-    *async_expr = Expr::Verbatim(quote! {
-        #(#attrs)*
-        async #capture {
-            #tracked
-        }
-    });
+    *async_expr = Expr::Verbatim(tracked_block(args, &async_block, output_span));
     let (outer, inner) = split_attributes(function.attrs.clone());
-    let site = op::site(args);
     let stmts = &function.block.stmts;
     let body = quote! {
         #(#inner)*
-        #site
         #(#stmts)*
     };
     Ok(rebuild(&function, &outer, body))
+}
+
+/// The user's `async` block, tracked.
+fn tracked_block(args: &AttrArgs, user: &ExprAsync, output_span: Span) -> TokenStream {
+    let ExprAsync {
+        attrs,
+        async_token,
+        capture,
+        block,
+    } = user;
+    let root = &args.root;
+    let op = op::op_local();
+    let ret = op::ret_local();
+    let site = op::site(args);
+    let declare = bridge::declare(output_span);
+    let begin = op::begin(args, Kind::Async);
+    let finish = op::finish(args);
+    let inner = quote! { #async_token #capture #block };
+    let inner = bridge::typed(&inner, output_span);
+    let mut tokens = quote! { #(#attrs)* };
+    tokens.extend(quote_spanned! {async_token.span=> async #capture });
+    block.brace_token.surround(&mut tokens, |tokens| {
+        tokens.extend(quote! {
+            #site
+            #declare
+            #begin
+            let #ret = #root::__private::poll_scoped(&#op, #inner).await;
+            #finish
+            #ret
+        });
+    });
+    tokens
 }
 
 /// The `async` block the body ends with, directly or inside `Box::pin(..)`.
@@ -86,41 +126,4 @@ fn is_box_pin(func: &Expr) -> bool {
         .map(|segment| segment.ident.to_string())
         .collect();
     segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
-}
-
-/// The `Output = T` of the `Future` bound in the return type, if written.
-fn future_output(output: &ReturnType) -> Option<Type> {
-    let ReturnType::Type(_, ty) = output else {
-        return None;
-    };
-    let mut finder = FindOutput(None);
-    finder.visit_type(ty);
-    finder.0
-}
-
-struct FindOutput(Option<Type>);
-
-impl<'ast> Visit<'ast> for FindOutput {
-    fn visit_type_param_bound(&mut self, bound: &'ast TypeParamBound) {
-        if self.0.is_some() {
-            return;
-        }
-        if let TypeParamBound::Trait(bound) = bound
-            && let Some(last) = bound.path.segments.last()
-            && last.ident == "Future"
-            && let syn::PathArguments::AngleBracketed(generics) = &last.arguments
-        {
-            let output = generics.args.iter().find_map(|argument| match argument {
-                syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => {
-                    Some(assoc.ty.clone())
-                }
-                _ => None,
-            });
-            if output.is_some() {
-                self.0 = output;
-                return;
-            }
-        }
-        visit::visit_type_param_bound(self, bound);
-    }
 }

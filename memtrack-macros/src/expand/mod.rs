@@ -1,6 +1,7 @@
 //! Expansion of `#[memtrack]`: choose the shape of the fn and wrap it.
 //!
-//! - `async fn`: [`async_fn`].
+//! - `async fn`: [`async_fn`] (its body runs as [`sync_fn`]'s closure when it
+//!   never awaits, see [`awaits`]).
 //! - a fn whose last expression is an `async` block or `Box::pin(async ..)`
 //!   (a hand-written future or what `#[async_trait]` produces): [`future_body`].
 //! - any other fn: [`sync_fn`].
@@ -9,6 +10,7 @@
 //! evaluated into locals, `start`, and `finish` with the outcome.
 
 mod async_fn;
+mod awaits;
 mod future_body;
 mod op;
 mod sync_fn;
@@ -41,11 +43,11 @@ pub fn memtrack(args: TokenStream, item: TokenStream) -> TokenStream {
         return with_error(error, item);
     }
     if function.sig.asyncness.is_some() {
-        return async_fn::expand(&args, function);
+        return async_fn::expand(&args, &function);
     }
     match future_body::expand(&args, function) {
         Ok(expanded) => expanded,
-        Err(function) => sync_fn::expand(&args, *function),
+        Err(function) => sync_fn::expand(&args, &function),
     }
 }
 

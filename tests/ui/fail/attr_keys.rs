@@ -6,8 +6,8 @@ fn unknown_option() {}
 #[memtrack("unknown-list-option", level(info))]
 fn unknown_list_option() {}
 
-#[memtrack("keyword-key", type = 1)]
-fn keyword_key() {}
+#[memtrack("keyword-shorthand", %type)]
+fn keyword_shorthand() {}
 
 #[memtrack("literal-key", "rows" = 1)]
 fn literal_key() {}
@@ -39,7 +39,7 @@ fn missing_comma() {}
 fn main() {
     unknown_option();
     unknown_list_option();
-    keyword_key();
+    keyword_shorthand();
     literal_key();
     duplicate_key();
     duplicate_crate();

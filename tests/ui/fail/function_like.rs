@@ -13,6 +13,6 @@ fn main() {
     large_alloc!(buffer, rows);
     large_alloc!("buffer", rows, rows = 1, rows = 2);
     record!();
-    record!(rows);
+    record!(%rows.len());
     record!(rows = rows, 5);
 }
