@@ -5,13 +5,13 @@
 // These tests need counting; the `passthrough-alloc` build only forwards.
 #![cfg(not(feature = "passthrough-alloc"))]
 
-mod attribute_support;
+mod support;
 
 use std::future::{Future, ready};
 
-use attribute_support::{assert_ended, operation, setup};
 use futures_executor::block_on;
 use memtrack::memtrack;
+use support::{assert_ended, log_everything, only_operation};
 
 #[global_allocator]
 static ALLOC: memtrack::alloc::Allocator = memtrack::alloc::Allocator::system();
@@ -49,7 +49,7 @@ fn future_block_body(bytes: usize) -> impl Future<Output = Vec<u8>> {
 
 #[test]
 fn every_shape_is_charged_exactly_its_body() {
-    let logs = setup();
+    let _logs = log_everything();
     let kept = (
         sync_body(10_000),
         block_on(await_free_body(20_000)),
@@ -58,7 +58,7 @@ fn every_shape_is_charged_exactly_its_body() {
     );
     // `allocated` bytes in `allocs` allocations, `held` of them still held at the end.
     let assert_charged = |name: &str, allocated: u64, allocs: u64, held: u64| {
-        let event = operation(&logs, name);
+        let event = only_operation(name);
         assert_ended(&event, name, "ok", None);
         assert_eq!(event["alloc_bytes"], allocated, "{event:#}");
         assert_eq!(event["allocs"], allocs, "{event:#}");

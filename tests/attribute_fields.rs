@@ -2,12 +2,12 @@
 //! fields named after a variable, keywords as keys; read back from the JSON
 //! line, where every key is a top-level key spelled as written.
 
-mod attribute_support;
+mod support;
 
 use std::fmt;
 
-use attribute_support::{events_of, operation, setup};
 use memtrack::{checkpoint, large_alloc, memtrack, record};
+use support::{events_of, log_everything, only_operation};
 
 struct Request {
     id: u32,
@@ -33,9 +33,9 @@ fn dotted(method: &str, id: u64, s: &str) -> usize {
 
 #[test]
 fn dotted_keys_are_top_level_json_keys() {
-    let logs = setup();
+    let logs = log_everything();
     assert_eq!(dotted("GET", 42, "four"), 4);
-    let event = operation(&logs, "fields-dotted");
+    let event = only_operation("fields-dotted");
     assert_eq!(event["http.method"], "GET");
     assert_eq!(event["user.id"], 42);
     assert_eq!(event["s.len"], 4);
@@ -60,10 +60,10 @@ fn shorthand(n: u32, url: &str, req: &Request) -> u32 {
 
 #[test]
 fn a_bare_variable_is_recorded_under_its_own_name() {
-    let logs = setup();
+    let _logs = log_everything();
     let req = Request { id: 9, path: "/a" };
     assert_eq!(shorthand(1, "https://example.com/", &req), 10);
-    let event = operation(&logs, "fields-shorthand");
+    let event = only_operation("fields-shorthand");
     assert_eq!(event["n"], 1);
     assert_eq!(event["url"], "https://example.com/");
     assert_eq!(event["req"], "Request#9");
@@ -84,9 +84,9 @@ impl Service {
 
 #[test]
 fn keywords_name_keys_and_self_names_a_field() {
-    let logs = setup();
+    let _logs = log_everything();
     assert_eq!(Service { id: 5 }.call(), 5);
-    let event = operation(&logs, "fields-self");
+    let event = only_operation("fields-self");
     assert_eq!(event["self.id"], "5");
     assert_eq!(event["type"], "service");
     assert_eq!(event["Self"], "Service");
@@ -108,13 +108,13 @@ fn function_like(rows: u64, method: &str) -> u64 {
 
 #[test]
 fn function_like_macros_take_the_same_fields() {
-    let logs = setup();
+    let logs = log_everything();
     assert_eq!(function_like(3, "POST"), 3);
-    let event = operation(&logs, "fields-function-like");
+    let event = only_operation("fields-function-like");
     assert_eq!(event["method"], "POST");
     assert_eq!(event["db.rows"], 3);
 
-    let checkpoints = events_of(&logs, "memory_checkpoint", "fields-function-like");
+    let checkpoints = events_of("memory_checkpoint", "fields-function-like");
     assert_eq!(checkpoints.len(), 1);
     assert_eq!(checkpoints[0]["rows"], 3);
     assert_eq!(checkpoints[0]["http.method"], "POST");
