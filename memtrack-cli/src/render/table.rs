@@ -1,0 +1,190 @@
+//! Aligned text tables.
+
+use super::style::Style;
+
+/// Longest cell printed; longer ones are cut with `…`.
+const MAX_CELL_CHARS: usize = 60;
+
+/// Column alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text.
+    Left,
+    /// Numbers.
+    Right,
+}
+
+/// One cell: its text and an optional colour applied after alignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    text: String,
+    paint: Paint,
+}
+
+/// The colour of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paint {
+    /// As is.
+    None,
+    /// [`Style::bad`].
+    Bad,
+    /// [`Style::warn`].
+    Warn,
+    /// [`Style::dim`].
+    Dim,
+}
+
+impl Cell {
+    /// A cell painted with `paint`.
+    #[must_use]
+    pub fn painted(text: impl Into<String>, paint: Paint) -> Self {
+        Cell {
+            text: text.into(),
+            paint,
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Cell::painted(text, Paint::None)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Cell::painted(text, Paint::None)
+    }
+}
+
+/// A table with a header row.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    columns: Vec<(String, Align)>,
+    rows: Vec<Vec<Cell>>,
+}
+
+fn cut(text: &str) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= MAX_CELL_CHARS {
+        return one_line;
+    }
+    let mut out: String = one_line.chars().take(MAX_CELL_CHARS - 1).collect();
+    out.push('…');
+    out
+}
+
+impl Table {
+    /// A table with these columns.
+    #[must_use]
+    pub fn new(columns: &[(&str, Align)]) -> Self {
+        Table {
+            columns: columns
+                .iter()
+                .map(|(name, align)| ((*name).to_owned(), *align))
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row (missing cells are empty, extra ones dropped).
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    /// Whether it has no rows.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The table, each line indented by two spaces and ending in `\n`.
+    ///
+    /// ```
+    /// use memtrack_cli::render::style::Style;
+    /// use memtrack_cli::render::table::{Align, Table};
+    ///
+    /// let mut t = Table::new(&[("name", Align::Left), ("size", Align::Right)]);
+    /// t.row(vec!["a".into(), "10".into()]);
+    /// t.row(vec!["bbb".into(), "2".into()]);
+    /// assert_eq!(t.render(Style::plain()), "  name  size\n  a       10\n  bbb      2\n");
+    /// ```
+    #[must_use]
+    pub fn render(&self, style: Style) -> String {
+        let cells: Vec<Vec<(String, Paint)>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                (0..self.columns.len())
+                    .map(|i| {
+                        row.get(i)
+                            .map_or((String::new(), Paint::None), |c| (cut(&c.text), c.paint))
+                    })
+                    .collect()
+            })
+            .collect();
+        let widths: Vec<usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| {
+                cells
+                    .iter()
+                    .map(|row| row[i].0.chars().count())
+                    .chain([name.chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |texts: Vec<(String, Paint)>, header: bool| {
+            let mut out = String::from("  ");
+            let last = texts.len().saturating_sub(1);
+            for (i, (text, paint)) in texts.into_iter().enumerate() {
+                let pad = widths[i].saturating_sub(text.chars().count());
+                let painted = if header {
+                    style.header(&text)
+                } else {
+                    match paint {
+                        Paint::None => text,
+                        Paint::Bad => style.bad(&text),
+                        Paint::Warn => style.warn(&text),
+                        Paint::Dim => style.dim(&text),
+                    }
+                };
+                match self.columns[i].1 {
+                    Align::Right => {
+                        out.push_str(&" ".repeat(pad));
+                        out.push_str(&painted);
+                    }
+                    Align::Left => {
+                        out.push_str(&painted);
+                        if i != last {
+                            out.push_str(&" ".repeat(pad));
+                        }
+                    }
+                }
+                if i != last {
+                    out.push_str("  ");
+                }
+            }
+            let trimmed = out.trim_end().len();
+            out.truncate(trimmed);
+            out.push('\n');
+            out
+        };
+        let mut out = line(
+            self.columns
+                .iter()
+                .map(|(n, _)| (n.clone(), Paint::None))
+                .collect(),
+            true,
+        );
+        for row in cells {
+            out.push_str(&line(row, false));
+        }
+        out
+    }
+}

@@ -1,0 +1,755 @@
+//! The terminal summary.
+
+use std::fmt::Write as _;
+
+use super::format::{Clock, bytes, count, mb, millis, number, signed_bytes, signed_mb};
+use super::style::Style;
+use super::table::{Align, Cell, Paint, Table};
+use crate::input::MAX_LINE_BYTES;
+use crate::model::Report;
+use crate::model::findings::{Alert, OperationRow};
+use crate::model::memory::LevelSummary;
+use crate::model::operations::Culprit;
+
+/// Culprits listed (all are in `--json`).
+pub const CULPRITS_SHOWN: usize = 10;
+/// Cache-size rows shown over time.
+const CACHE_ROWS: usize = 8;
+/// Caches shown over time.
+const CACHE_COLUMNS: usize = 5;
+
+/// The summary as text.
+#[must_use]
+pub fn render(report: &Report, style: Style) -> String {
+    let clock = report.span.map_or(Clock { with_date: true }, |s| {
+        Clock::for_span(s.start.0, s.end.0)
+    });
+    let mut out = String::new();
+    header(&mut out, report, style);
+    memory(&mut out, report, style, clock);
+    alerts(&mut out, report, style, clock);
+    culprits(&mut out, report, style);
+    if let Some(history) = &report.history {
+        operation_history(&mut out, report, history, style, clock);
+    }
+    spikes(&mut out, report, style, clock);
+    fetches(&mut out, report, style, clock);
+    operations(
+        &mut out,
+        &format!(
+            "operations slower than {}",
+            millis(report.window.slow_ms)
+        ),
+        &report.slow_operations,
+        style,
+        clock,
+    );
+    operations(
+        &mut out,
+        "failed operations",
+        &report.failed_operations,
+        style,
+        clock,
+    );
+    caches(&mut out, report, style, clock);
+    problems(&mut out, report, style);
+    out
+}
+
+fn or_dash(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "-".to_owned())
+}
+
+fn heading(out: &mut String, style: Style, text: &str) {
+    out.push('\n');
+    out.push_str(&style.heading(text));
+    out.push('\n');
+}
+
+fn header(out: &mut String, report: &Report, style: Style) {
+    let _ = writeln!(out, "{}", style.heading(&format!("memtrack report: {}", report.log)));
+    match report.span {
+        Some(span) => {
+            let clock = Clock::for_span(span.start.0, span.end.0);
+            let start = Clock { with_date: true }.time(span.start.0);
+            let _ = writeln!(
+                out,
+                "  span    {start} to {} UTC ({})",
+                clock.time(span.end.0),
+                millis(span.seconds * 1_000.0)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  span    no memtrack event with a timestamp");
+        }
+    }
+    let l = &report.lines;
+    let skipped = report.problems.skipped_lines();
+    let mut lines = format!(
+        "  lines   {} read{}: {} memtrack events used",
+        count(l.read),
+        if l.gzip { " (gzip)" } else { "" },
+        count(l.used)
+    );
+    if skipped > 0 {
+        let _ = write!(lines, ", {} skipped (see the end)", count(skipped));
+    }
+    if l.outside_window > 0 {
+        let _ = write!(lines, ", {} outside the time window", count(l.outside_window));
+    }
+    if l.other_operations > 0 {
+        let _ = write!(lines, ", {} of other operations", count(l.other_operations));
+    }
+    let _ = writeln!(out, "{lines}");
+    let w = &report.window;
+    if w.since.is_some() || w.until.is_some() || w.operation.is_some() {
+        let mut parts = Vec::new();
+        if let Some(s) = w.since {
+            parts.push(format!("since {}", Clock { with_date: true }.time(s.0)));
+        }
+        if let Some(u) = w.until {
+            parts.push(format!("until {}", Clock { with_date: true }.time(u.0)));
+        }
+        if let Some(op) = &w.operation {
+            parts.push(format!("operation {op}"));
+        }
+        let _ = writeln!(out, "  window  {}", parts.join(", "));
+    }
+}
+
+fn level_row(t: &mut Table, name: &str, level: Option<&LevelSummary>, clock: Clock) {
+    match level {
+        Some(l) => t.row(vec![
+            name.into(),
+            mb(l.start).into(),
+            mb(l.peak).into(),
+            clock.time(l.peak_ms).into(),
+            mb(l.end).into(),
+            signed_mb(l.end - l.start).into(),
+        ]),
+        None => t.row(vec![
+            name.into(),
+            Cell::painted("not in the log", Paint::Dim),
+        ]),
+    }
+}
+
+fn memory(out: &mut String, report: &Report, style: Style, clock: Clock) {
+    heading(out, style, "process memory");
+    let m = &report.memory;
+    let mut t = Table::new(&[
+        ("", Align::Left),
+        ("start", Align::Right),
+        ("peak", Align::Right),
+        ("peak at", Align::Left),
+        ("end", Align::Right),
+        ("end - start", Align::Right),
+    ]);
+    level_row(&mut t, "RSS", m.rss_mb.as_ref(), clock);
+    level_row(&mut t, "heap", m.heap_mb.as_ref(), clock);
+    out.push_str(&t.render(style));
+    if let Some(threshold) = m.critical_rss_mb {
+        let peak = m.rss_mb.map(|r| r.peak);
+        let note = match peak {
+            Some(p) if p > threshold => style.bad(&format!(
+                "crossed: peak {} is {:.0} % of it",
+                mb(p),
+                p / threshold * 100.0
+            )),
+            Some(p) => format!("not reached: peak is {:.0} % of it", p / threshold * 100.0),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  critical RSS threshold {} MB ({note})",
+            number(threshold)
+        );
+    }
+    let r = &report.reclaims;
+    let mut facts = vec![format!("{} monitor snapshots", count(m.snapshots))];
+    if r.runs > 0 {
+        facts.push(format!(
+            "{} reclaims ({} effective, {} freed)",
+            count(r.runs),
+            count(r.effective),
+            mb(r.freed_mb)
+        ));
+    }
+    let _ = writeln!(out, "  {}", facts.join(", "));
+}
+
+fn alert_figure(a: &Alert) -> String {
+    let threshold = a
+        .threshold_mb
+        .map(|t| format!(" (threshold {})", number(t)))
+        .unwrap_or_default();
+    match a.kind.as_str() {
+        "critical_rss_spike" => format!(
+            "RSS {} in one interval{threshold}",
+            or_dash(a.delta_mb.map(signed_mb))
+        ),
+        "critical_memory_exceeded" => {
+            format!("RSS {}{threshold}", or_dash(a.rss_mb.map(mb)))
+        }
+        "memory_growth_detected" => format!(
+            "heap {} in one interval{threshold}",
+            or_dash(a.delta_mb.map(signed_mb))
+        ),
+        "memory_leak_suspect" => format!(
+            "{} over {} intervals, {} retained",
+            or_dash(a.delta_mb.map(signed_mb)),
+            or_dash(a.intervals.map(number)),
+            or_dash(a.retained_mb.map(mb))
+        ),
+        _ => String::new(),
+    }
+}
+
+fn alerts(out: &mut String, report: &Report, style: Style, clock: Clock) {
+    let total = report.alerts.total;
+    if total == 0 {
+        heading(out, style, "alerts: none");
+        return;
+    }
+    let kinds: Vec<String> = report
+        .alert_kinds
+        .iter()
+        .map(|(k, n)| format!("{k} {}", count(*n)))
+        .collect();
+    heading(
+        out,
+        style,
+        &format!("alerts: {} ({})", count(total), kinds.join(", ")),
+    );
+    let mut t = Table::new(&[
+        ("time", Align::Left),
+        ("alert", Align::Left),
+        ("figure", Align::Left),
+        ("operations named", Align::Left),
+    ]);
+    for a in &report.alerts.shown {
+        t.row(vec![
+            clock.time(a.time.0).into(),
+            Cell::painted(a.kind.clone(), Paint::Bad),
+            alert_figure(a).into(),
+            a.operations.join(", ").into(),
+        ]);
+    }
+    out.push_str(&t.render(style));
+    more(out, report.alerts.total, report.alerts.shown.len(), "first and last");
+}
+
+fn more(out: &mut String, total: u64, shown: usize, which: &str) {
+    let shown = shown as u64;
+    if total > shown {
+        let _ = writeln!(
+            out,
+            "  ({} more; these are the {which} {}; --json has the same)",
+            count(total - shown),
+            count(shown)
+        );
+    }
+}
+
+fn spread(p50: Option<f64>, p95: Option<f64>, max: Option<f64>, f: fn(f64) -> String) -> [Cell; 3] {
+    [
+        or_dash(p50.map(f)).into(),
+        or_dash(p95.map(f)).into(),
+        or_dash(max.map(f)).into(),
+    ]
+}
+
+fn culprit_notes(c: &Culprit) -> String {
+    let mut notes = Vec::new();
+    if c.leak_suspect {
+        notes.push("leak suspect".to_owned());
+    }
+    if c.alerts_named_first > 0 {
+        notes.push(format!(
+            "first in {}",
+            plural(c.alerts_named_first, "alert", "alerts")
+        ));
+    }
+    if c.monitor_intervals > 0 {
+        notes.push(format!(
+            "top in {}",
+            plural(c.monitor_intervals, "snapshot", "snapshots")
+        ));
+    }
+    notes.join(", ")
+}
+
+fn culprits(out: &mut String, report: &Report, style: Style) {
+    if report.culprits.is_empty() {
+        heading(out, style, "culprits: no operation in the log");
+        return;
+    }
+    heading(
+        out,
+        style,
+        &format!("culprits, ranked by {}", report.ranking),
+    );
+    let shown = report.culprits.iter().take(CULPRITS_SHOWN);
+    let mut t = Table::new(&[
+        ("#", Align::Right),
+        ("operation", Align::Left),
+        ("retained growth", Align::Right),
+        ("held now", Align::Right),
+        ("net", Align::Right),
+        ("allocated", Align::Right),
+        ("spikes", Align::Right),
+        ("RSS growth", Align::Right),
+        ("notes", Align::Left),
+    ]);
+    for c in shown.clone() {
+        let top = c.rank == 1;
+        let name = if top {
+            Cell::painted(c.operation.clone(), Paint::Warn)
+        } else {
+            c.operation.clone().into()
+        };
+        t.row(vec![
+            c.rank.to_string().into(),
+            name,
+            or_dash(c.retained_growth_bytes.map(signed_bytes)).into(),
+            or_dash(c.retained_mb.map(mb)).into(),
+            or_dash(c.net_bytes.map(signed_bytes)).into(),
+            or_dash(c.alloc_bytes.map(bytes)).into(),
+            count(c.spikes).into(),
+            or_dash(c.rss_growth_mb.map(signed_mb)).into(),
+            culprit_notes(c).into(),
+        ]);
+    }
+    out.push_str(&t.render(style));
+
+    out.push('\n');
+    let mut t = Table::new(&[
+        ("#", Align::Right),
+        ("operation", Align::Left),
+        ("logged", Align::Right),
+        ("failed", Align::Left),
+        ("duration p50", Align::Right),
+        ("p95", Align::Right),
+        ("max", Align::Right),
+        ("peak p50", Align::Right),
+        ("p95", Align::Right),
+        ("max", Align::Right),
+    ]);
+    for c in shown {
+        let failed = if c.failed == 0 {
+            "-".into()
+        } else {
+            let endings: Vec<String> = c
+                .ended_by
+                .iter()
+                .filter(|(e, _)| e != "ok")
+                .map(|(e, n)| format!("{e} {}", count(*n)))
+                .collect();
+            Cell::painted(endings.join(", "), Paint::Bad)
+        };
+        let mut row = vec![
+            c.rank.to_string().into(),
+            c.operation.clone().into(),
+            count(c.logged).into(),
+            failed,
+        ];
+        row.extend(spread(
+            c.duration_ms.p50,
+            c.duration_ms.p95,
+            c.duration_ms.max,
+            millis,
+        ));
+        row.extend(spread(
+            c.peak_bytes.p50,
+            c.peak_bytes.p95,
+            c.peak_bytes.max,
+            bytes,
+        ));
+        t.row(row);
+    }
+    out.push_str(&t.render(style));
+    let total = report.culprits.len();
+    if total > CULPRITS_SHOWN {
+        let _ = writeln!(
+            out,
+            "  ({} operations in all; --json lists every one, --op NAME shows one)",
+            count(total as u64)
+        );
+    }
+}
+
+fn operation_history(
+    out: &mut String,
+    report: &Report,
+    history: &crate::model::findings::Listing<crate::model::findings::HistoryEntry>,
+    style: Style,
+    clock: Clock,
+) {
+    let name = report.window.operation.as_deref().unwrap_or_default();
+    heading(
+        out,
+        style,
+        &format!("history of {name}: {} lines", count(history.total)),
+    );
+    if history.shown.is_empty() {
+        return;
+    }
+    let mut t = Table::new(&[
+        ("time", Align::Left),
+        ("event", Align::Left),
+        ("duration", Align::Right),
+        ("ended_by", Align::Left),
+        ("allocated", Align::Right),
+        ("net", Align::Right),
+        ("peak", Align::Right),
+        ("retained", Align::Right),
+        ("RSS change", Align::Right),
+        ("note", Align::Left),
+    ]);
+    for h in &history.shown {
+        t.row(vec![
+            clock.time(h.time.0).into(),
+            h.event.clone().into(),
+            or_dash(h.duration_ms.map(millis)).into(),
+            or_dash(h.ended_by.clone()).into(),
+            or_dash(h.alloc_bytes.map(bytes)).into(),
+            or_dash(h.net_bytes.map(signed_bytes)).into(),
+            or_dash(h.peak_bytes.map(bytes)).into(),
+            or_dash(h.retained_bytes.map(bytes)).into(),
+            or_dash(h.rss_delta_mb.map(signed_mb)).into(),
+            h.note.clone().unwrap_or_default().into(),
+        ]);
+    }
+    out.push_str(&t.render(style));
+    more(out, history.total, history.shown.len(), "first and last");
+}
+
+fn spikes(out: &mut String, report: &Report, style: Style, clock: Clock) {
+    let s = &report.spikes;
+    if s.total == 0 {
+        heading(out, style, "spike operations: none");
+        return;
+    }
+    heading(out, style, &format!("spike operations: {}", count(s.total)));
+    let mut t = Table::new(&[
+        ("time", Align::Left),
+        ("operation", Align::Left),
+        ("peak", Align::Right),
+        ("net", Align::Right),
+        ("retained", Align::Right),
+        ("RSS change", Align::Right),
+        ("duration", Align::Right),
+        ("ended_by", Align::Left),
+    ]);
+    for r in &s.shown {
+        t.row(vec![
+            clock.time(r.time.0).into(),
+            Cell::painted(r.operation.clone(), Paint::Warn),
+            or_dash(r.peak_bytes.map(bytes)).into(),
+            or_dash(r.net_bytes.map(signed_bytes)).into(),
+            or_dash(r.retained_bytes.map(bytes)).into(),
+            or_dash(r.rss_delta_mb.map(signed_mb)).into(),
+            or_dash(r.duration_ms.map(millis)).into(),
+            or_dash(r.ended_by.clone()).into(),
+        ]);
+    }
+    out.push_str(&t.render(style));
+    more(out, s.total, s.shown.len(), "largest");
+}
+
+fn fetches(out: &mut String, report: &Report, style: Style, clock: Clock) {
+    let f = &report.large_fetches;
+    let title = format!(
+        "fetches over {}",
+        bytes_or_mb(report.window.large_fetch_bytes)
+    );
+    if f.total == 0 {
+        heading(out, style, &format!("{title}: none"));
+        return;
+    }
+    heading(out, style, &format!("{title}: {}", count(f.total)));
+    let mut t = Table::new(&[
+        ("time", Align::Left),
+        ("host", Align::Left),
+        ("source", Align::Left),
+        ("size", Align::Right),
+        ("duration", Align::Right),
+        ("status", Align::Right),
+    ]);
+    for r in &f.shown {
+        t.row(vec![
+            clock.time(r.time.0).into(),
+            or_dash(r.url_host.clone()).into(),
+            or_dash(r.source.clone()).into(),
+            bytes(r.bytes).into(),
+            or_dash(r.duration_ms.map(millis)).into(),
+            or_dash(r.status.map(number)).into(),
+        ]);
+    }
+    out.push_str(&t.render(style));
+    more(out, f.total, f.shown.len(), "largest");
+}
+
+/// `1 MB` for the default 1,000,000 bytes (as the workflow says it), else bytes.
+fn bytes_or_mb(v: f64) -> String {
+    if (v - 1_000_000.0).abs() < f64::EPSILON {
+        "1 MB".to_owned()
+    } else {
+        format!("{} bytes", number(v))
+    }
+}
+
+fn operations(
+    out: &mut String,
+    title: &str,
+    rows: &crate::model::findings::Listing<OperationRow>,
+    style: Style,
+    clock: Clock,
+) {
+    if rows.total == 0 {
+        heading(out, style, &format!("{title}: none"));
+        return;
+    }
+    heading(out, style, &format!("{title}: {}", count(rows.total)));
+    let mut t = Table::new(&[
+        ("time", Align::Left),
+        ("operation", Align::Left),
+        ("duration", Align::Right),
+        ("ended_by", Align::Left),
+        ("error", Align::Left),
+    ]);
+    for r in &rows.shown {
+        let ended = or_dash(r.ended_by.clone());
+        let ended = if r.success == Some(false) {
+            Cell::painted(ended, Paint::Bad)
+        } else {
+            ended.into()
+        };
+        t.row(vec![
+            clock.time(r.time.0).into(),
+            r.operation.clone().into(),
+            or_dash(r.duration_ms.map(millis)).into(),
+            ended,
+            r.error.clone().unwrap_or_default().into(),
+        ]);
+    }
+    out.push_str(&t.render(style));
+    more(out, rows.total, rows.shown.len(), "kept");
+}
+
+fn caches(out: &mut String, report: &Report, style: Style, clock: Clock) {
+    let c = &report.caches;
+    if c.caches.is_empty() {
+        heading(out, style, "caches: no cache_stats_snapshot in the log");
+        return;
+    }
+    let grew: Vec<String> = c
+        .caches
+        .iter()
+        .filter(|s| s.growth > 0.0)
+        .take(3)
+        .map(|s| format!("{} +{}", s.name, number(s.growth)))
+        .collect();
+    let grew = if grew.is_empty() {
+        "none grew".to_owned()
+    } else {
+        format!("grew most: {}", grew.join(", "))
+    };
+    heading(
+        out,
+        style,
+        &format!("caches: {} snapshots; {grew}", count(c.snapshots)),
+    );
+    let mut t = Table::new(&[
+        ("cache", Align::Left),
+        ("first", Align::Right),
+        ("last", Align::Right),
+        ("min", Align::Right),
+        ("max", Align::Right),
+        ("growth", Align::Right),
+        ("bound", Align::Right),
+        ("at bound", Align::Right),
+    ]);
+    for s in &c.caches {
+        let growth = if s.growth > 0.0 {
+            Cell::painted(format!("+{}", number(s.growth)), Paint::Warn)
+        } else {
+            number(s.growth).into()
+        };
+        t.row(vec![
+            s.name.clone().into(),
+            number(s.first).into(),
+            number(s.last).into(),
+            number(s.min).into(),
+            number(s.max).into(),
+            growth,
+            or_dash(s.max_size.map(number)).into(),
+            if s.at_capacity > 0 {
+                Cell::painted(count(s.at_capacity), Paint::Warn)
+            } else {
+                "-".into()
+            },
+        ]);
+    }
+    out.push_str(&t.render(style));
+
+    if c.over_time.len() < 2 {
+        return;
+    }
+    let _ = writeln!(out, "\n  sizes over time");
+    let columns: Vec<(usize, &str)> = c
+        .caches
+        .iter()
+        .take(CACHE_COLUMNS)
+        .filter_map(|s| {
+            c.names
+                .iter()
+                .position(|n| *n == s.name)
+                .map(|i| (i, s.name.as_str()))
+        })
+        .collect();
+    let mut header = vec![("time", Align::Left)];
+    header.extend(columns.iter().map(|(_, n)| (*n, Align::Right)));
+    let mut t = Table::new(&header);
+    for row in evenly(&c.over_time, CACHE_ROWS) {
+        let mut cells: Vec<Cell> = vec![clock.time(row.t).into()];
+        cells.extend(
+            columns
+                .iter()
+                .map(|(i, _)| or_dash(row.sizes.get(*i).copied().flatten().map(number)).into()),
+        );
+        t.row(cells);
+    }
+    out.push_str(&t.render(style));
+}
+
+/// At most `n` items spread evenly, the first and last included.
+fn evenly<T>(items: &[T], n: usize) -> Vec<&T> {
+    if items.len() <= n || n < 2 {
+        return items.iter().collect();
+    }
+    (0..n)
+        .map(|i| &items[i * (items.len() - 1) / (n - 1)])
+        .collect()
+}
+
+fn line_ref(n: u64, first: u64) -> String {
+    if n == 1 {
+        format!("line {first}")
+    } else {
+        format!("first at line {first}")
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", count(n))
+    }
+}
+
+fn lines_word(n: u64) -> String {
+    plural(n, "line", "lines")
+}
+
+fn problems(out: &mut String, report: &Report, style: Style) {
+    let p = &report.problems;
+    let mut messages = Vec::new();
+    if let Some((after, error)) = &p.read_error {
+        messages.push(style.bad(&format!(
+            "reading stopped after line {}: {error}; the report covers the lines before",
+            count(*after)
+        )));
+    }
+    if let Some(line) = p.truncated_last_line {
+        messages.push(format!(
+            "the last line (line {}) is cut short (no newline, incomplete JSON): skipped",
+            count(line)
+        ));
+    }
+    if p.broken_json.any() {
+        messages.push(format!(
+            "{} start like JSON but are not valid JSON: skipped ({})",
+            lines_word(p.broken_json.lines),
+            line_ref(p.broken_json.lines, p.broken_json.first_line)
+        ));
+    }
+    if p.not_json.any() {
+        messages.push(format!(
+            "{} are not JSON (plain text or another format): skipped ({})",
+            lines_word(p.not_json.lines),
+            line_ref(p.not_json.lines, p.not_json.first_line)
+        ));
+    }
+    if p.not_memtrack.any() {
+        messages.push(format!(
+            "{} are JSON without an `event` field (not memtrack's): skipped ({})",
+            lines_word(p.not_memtrack.lines),
+            line_ref(p.not_memtrack.lines, p.not_memtrack.first_line)
+        ));
+    }
+    if p.unknown_event.any() {
+        let names: Vec<String> = p
+            .unknown_event_names
+            .iter()
+            .map(|(n, c)| format!("{n} {}", count(*c)))
+            .collect();
+        messages.push(format!(
+            "{} have an event memtrack does not write ({}): skipped ({})",
+            lines_word(p.unknown_event.lines),
+            names.join(", "),
+            line_ref(p.unknown_event.lines, p.unknown_event.first_line)
+        ));
+    }
+    if p.no_timestamp.any() {
+        messages.push(format!(
+            "{} have no `timestamp`: skipped ({})",
+            lines_word(p.no_timestamp.lines),
+            line_ref(p.no_timestamp.lines, p.no_timestamp.first_line)
+        ));
+    }
+    if p.bad_timestamp.any() {
+        messages.push(format!(
+            "{} have a `timestamp` that is not an RFC 3339 date-time: skipped ({})",
+            lines_word(p.bad_timestamp.lines),
+            line_ref(p.bad_timestamp.lines, p.bad_timestamp.first_line)
+        ));
+    }
+    if p.wrong_type.any() {
+        let fields: Vec<String> = p
+            .wrong_type_fields
+            .iter()
+            .map(|(f, c)| format!("{f} {}", count(*c)))
+            .collect();
+        messages.push(format!(
+            "{} have fields of the wrong type ({}): those fields ignored, the rest used ({})",
+            lines_word(p.wrong_type.lines),
+            fields.join(", "),
+            line_ref(p.wrong_type.lines, p.wrong_type.first_line)
+        ));
+    }
+    if p.too_long.any() {
+        messages.push(format!(
+            "{} are longer than {} MiB: skipped ({})",
+            lines_word(p.too_long.lines),
+            MAX_LINE_BYTES >> 20,
+            line_ref(p.too_long.lines, p.too_long.first_line)
+        ));
+    }
+    if p.blank.any() {
+        messages.push(format!(
+            "{} are blank: skipped ({})",
+            lines_word(p.blank.lines),
+            line_ref(p.blank.lines, p.blank.first_line)
+        ));
+    }
+    if messages.is_empty() {
+        heading(out, style, "skipped lines: none");
+        return;
+    }
+    heading(out, style, "skipped lines");
+    for m in messages {
+        let _ = writeln!(out, "  {m}");
+    }
+}
