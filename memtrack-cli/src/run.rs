@@ -8,7 +8,7 @@ use crate::cli::{Command, ReportArgs, USAGE, parse_args};
 use crate::input::{LineReader, Source, open};
 use crate::model::{Builder, Report};
 use crate::render::style::Style;
-use crate::render::text;
+use crate::render::terminal;
 
 /// Exit status: the report was made.
 pub const EXIT_OK: u8 = 0;
@@ -123,7 +123,7 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         let _ = serde_json::to_writer_pretty(&mut *stdout, &report);
         let _ = writeln!(stdout);
     } else {
-        let _ = write!(stdout, "{}", text::render(&report, Style::detect()));
+        let _ = write!(stdout, "{}", terminal::render(&report, Style::detect()));
     }
     let mut status = if report.lines.used == 0 {
         let _ = writeln!(

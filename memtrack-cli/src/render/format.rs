@@ -52,20 +52,31 @@ pub fn signed_bytes(v: f64) -> String {
 /// use memtrack_cli::render::format::mb;
 ///
 /// assert_eq!(mb(52.125), "52.1 MB");
-/// assert_eq!(mb(1536.0), "1536.0 MB");
+/// assert_eq!(mb(1536.0), "1.50 GB");
 /// ```
 #[must_use]
 pub fn mb(v: f64) -> String {
-    format!("{v:.1} MB")
+    if v.abs() >= 1024.0 {
+        format!("{:.2} GB", v / 1024.0)
+    } else {
+        format!("{v:.1} MB")
+    }
 }
 
 /// [`mb`] with a sign.
+///
+/// ```
+/// use memtrack_cli::render::format::signed_mb;
+///
+/// assert_eq!(signed_mb(2.0), "+2.0 MB");
+/// assert_eq!(signed_mb(-2048.0), "-2.00 GB");
+/// ```
 #[must_use]
 pub fn signed_mb(v: f64) -> String {
     if v > 0.0 {
-        format!("+{v:.1} MB")
+        format!("+{}", mb(v))
     } else {
-        format!("{v:.1} MB")
+        mb(v)
     }
 }
 

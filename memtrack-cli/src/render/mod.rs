@@ -4,6 +4,7 @@
 pub mod format;
 pub mod style;
 pub mod table;
-pub mod text;
+pub mod summary;
+pub mod terminal;
 pub mod html;
 pub mod svg;

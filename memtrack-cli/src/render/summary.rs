@@ -1,9 +1,9 @@
-//! The terminal summary.
+//! The summary's content, as sections of text lines and tables that the terminal
+//! and the HTML page both render.
 
 use std::fmt::Write as _;
 
 use super::format::{Clock, bytes, count, mb, millis, number, signed_bytes, signed_mb};
-use super::style::Style;
 use super::table::{Align, Cell, Paint, Table};
 use crate::input::MAX_LINE_BYTES;
 use crate::model::Report;
@@ -18,75 +18,122 @@ const CACHE_ROWS: usize = 8;
 /// Caches shown over time.
 const CACHE_COLUMNS: usize = 5;
 
-/// The summary as text.
+/// One part of the summary: a title, then lines and tables.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    /// The heading.
+    pub title: String,
+    /// What follows it.
+    pub blocks: Vec<Block>,
+}
+
+/// A line of text or a table.
+#[derive(Debug, Clone)]
+pub enum Block {
+    /// A line, with its colour.
+    Text(String, Paint),
+    /// A table.
+    Table(Table),
+    /// A blank line.
+    Gap,
+}
+
+/// Builds the sections: each function below adds one or more.
+struct Doc {
+    sections: Vec<Section>,
+}
+
+impl Doc {
+    fn section(&mut self, title: impl Into<String>) {
+        self.sections.push(Section {
+            title: title.into(),
+            blocks: Vec::new(),
+        });
+    }
+
+    fn block(&mut self, block: Block) {
+        if let Some(last) = self.sections.last_mut() {
+            last.blocks.push(block);
+        }
+    }
+
+    fn text(&mut self, text: impl Into<String>) {
+        self.block(Block::Text(text.into(), Paint::None));
+    }
+
+    fn painted(&mut self, text: impl Into<String>, paint: Paint) {
+        self.block(Block::Text(text.into(), paint));
+    }
+
+    fn table(&mut self, table: Table) {
+        self.block(Block::Table(table));
+    }
+}
+
+/// The summary's sections, in order.
 #[must_use]
-pub fn render(report: &Report, style: Style) -> String {
+pub fn sections(report: &Report) -> Vec<Section> {
     let clock = report.span.map_or(Clock { with_date: true }, |s| {
         Clock::for_span(s.start.0, s.end.0)
     });
-    let mut out = String::new();
-    header(&mut out, report, style);
-    memory(&mut out, report, style, clock);
-    alerts(&mut out, report, style, clock);
-    culprits(&mut out, report, style);
+    let mut doc = Doc {
+        sections: Vec::new(),
+    };
+    let out = &mut doc;
+    header(out, report);
+    memory(out, report, clock);
+    alerts(out, report, clock);
+    culprits(out, report);
     if let Some(history) = &report.history {
-        operation_history(&mut out, report, history, style, clock);
+        operation_history(out, report, history, clock);
     }
-    spikes(&mut out, report, style, clock);
-    fetches(&mut out, report, style, clock);
+    spikes(out, report, clock);
+    fetches(out, report, clock);
     operations(
-        &mut out,
+        out,
         &format!(
             "operations slower than {}",
             millis(report.window.slow_ms)
         ),
         &report.slow_operations,
-        style,
         clock,
     );
     operations(
-        &mut out,
+        out,
         "failed operations",
         &report.failed_operations,
-        style,
         clock,
     );
-    caches(&mut out, report, style, clock);
-    problems(&mut out, report, style);
-    out
+    caches(out, report, clock);
+    problems(out, report);
+    doc.sections
 }
 
 fn or_dash(v: Option<String>) -> String {
     v.unwrap_or_else(|| "-".to_owned())
 }
 
-fn heading(out: &mut String, style: Style, text: &str) {
-    out.push('\n');
-    out.push_str(&style.heading(text));
-    out.push('\n');
-}
 
-fn header(out: &mut String, report: &Report, style: Style) {
-    let _ = writeln!(out, "{}", style.heading(&format!("memtrack report: {}", report.log)));
+fn header(out: &mut Doc, report: &Report) {
+    out.section(format!("memtrack report: {}", report.log));
     match report.span {
         Some(span) => {
             let clock = Clock::for_span(span.start.0, span.end.0);
             let start = Clock { with_date: true }.time(span.start.0);
-            let _ = writeln!(
-                out,
-                "  span    {start} to {} UTC ({})",
+            out.text(format!(
+                "span    {start} to {} UTC ({})",
                 clock.time(span.end.0),
                 millis(span.seconds * 1_000.0)
-            );
+            ));
         }
         None => {
-            let _ = writeln!(out, "  span    no memtrack event with a timestamp");
+            out.text("span    no memtrack event with a timestamp");
         }
     }
     let l = &report.lines;
     let skipped = report.problems.skipped_lines();
     let mut lines = format!(
-        "  lines   {} read{}: {} memtrack events used",
+        "lines   {} read{}: {} memtrack events used",
         count(l.read),
         if l.gzip { " (gzip)" } else { "" },
         count(l.used)
@@ -100,7 +147,7 @@ fn header(out: &mut String, report: &Report, style: Style) {
     if l.other_operations > 0 {
         let _ = write!(lines, ", {} of other operations", count(l.other_operations));
     }
-    let _ = writeln!(out, "{lines}");
+    out.text(lines);
     let w = &report.window;
     if w.since.is_some() || w.until.is_some() || w.operation.is_some() {
         let mut parts = Vec::new();
@@ -113,7 +160,7 @@ fn header(out: &mut String, report: &Report, style: Style) {
         if let Some(op) = &w.operation {
             parts.push(format!("operation {op}"));
         }
-        let _ = writeln!(out, "  window  {}", parts.join(", "));
+        out.text(format!("window  {}", parts.join(", ")));
     }
 }
 
@@ -134,8 +181,8 @@ fn level_row(t: &mut Table, name: &str, level: Option<&LevelSummary>, clock: Clo
     }
 }
 
-fn memory(out: &mut String, report: &Report, style: Style, clock: Clock) {
-    heading(out, style, "process memory");
+fn memory(out: &mut Doc, report: &Report, clock: Clock) {
+    out.section("process memory");
     let m = &report.memory;
     let mut t = Table::new(&[
         ("", Align::Left),
@@ -147,22 +194,27 @@ fn memory(out: &mut String, report: &Report, style: Style, clock: Clock) {
     ]);
     level_row(&mut t, "RSS", m.rss_mb.as_ref(), clock);
     level_row(&mut t, "heap", m.heap_mb.as_ref(), clock);
-    out.push_str(&t.render(style));
+    out.table(t);
     if let Some(threshold) = m.critical_rss_mb {
         let peak = m.rss_mb.map(|r| r.peak);
-        let note = match peak {
-            Some(p) if p > threshold => style.bad(&format!(
-                "crossed: peak {} is {:.0} % of it",
-                mb(p),
-                p / threshold * 100.0
-            )),
-            Some(p) => format!("not reached: peak is {:.0} % of it", p / threshold * 100.0),
-            None => String::new(),
+        let (note, paint) = match peak {
+            Some(p) if p > threshold => (
+                format!(
+                    " (crossed: peak {} is {:.0} % of it)",
+                    mb(p),
+                    p / threshold * 100.0
+                ),
+                Paint::Bad,
+            ),
+            Some(p) => (
+                format!(" (not reached: peak is {:.0} % of it)", p / threshold * 100.0),
+                Paint::None,
+            ),
+            None => (String::new(), Paint::None),
         };
-        let _ = writeln!(
-            out,
-            "  critical RSS threshold {} MB ({note})",
-            number(threshold)
+        out.painted(
+            format!("critical RSS threshold {} MB{note}", number(threshold)),
+            paint,
         );
     }
     let r = &report.reclaims;
@@ -175,7 +227,7 @@ fn memory(out: &mut String, report: &Report, style: Style, clock: Clock) {
             mb(r.freed_mb)
         ));
     }
-    let _ = writeln!(out, "  {}", facts.join(", "));
+    out.text(facts.join(", "));
 }
 
 fn alert_figure(a: &Alert) -> String {
@@ -205,10 +257,10 @@ fn alert_figure(a: &Alert) -> String {
     }
 }
 
-fn alerts(out: &mut String, report: &Report, style: Style, clock: Clock) {
+fn alerts(out: &mut Doc, report: &Report, clock: Clock) {
     let total = report.alerts.total;
     if total == 0 {
-        heading(out, style, "alerts: none");
+        out.section("alerts: none");
         return;
     }
     let kinds: Vec<String> = report
@@ -216,10 +268,7 @@ fn alerts(out: &mut String, report: &Report, style: Style, clock: Clock) {
         .iter()
         .map(|(k, n)| format!("{k} {}", count(*n)))
         .collect();
-    heading(
-        out,
-        style,
-        &format!("alerts: {} ({})", count(total), kinds.join(", ")),
+    out.section(format!("alerts: {} ({})", count(total), kinds.join(", ")),
     );
     let mut t = Table::new(&[
         ("time", Align::Left),
@@ -235,18 +284,20 @@ fn alerts(out: &mut String, report: &Report, style: Style, clock: Clock) {
             a.operations.join(", ").into(),
         ]);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
     more(out, report.alerts.total, report.alerts.shown.len(), "first and last");
 }
 
-fn more(out: &mut String, total: u64, shown: usize, which: &str) {
+fn more(out: &mut Doc, total: u64, shown: usize, which: &str) {
     let shown = shown as u64;
     if total > shown {
-        let _ = writeln!(
-            out,
-            "  ({} more; these are the {which} {}; --json has the same)",
-            count(total - shown),
-            count(shown)
+        out.painted(
+            format!(
+                "({} more; these are the {which} {}; --json has the same)",
+                count(total - shown),
+                count(shown)
+            ),
+            Paint::Dim,
         );
     }
 }
@@ -279,15 +330,12 @@ fn culprit_notes(c: &Culprit) -> String {
     notes.join(", ")
 }
 
-fn culprits(out: &mut String, report: &Report, style: Style) {
+fn culprits(out: &mut Doc, report: &Report) {
     if report.culprits.is_empty() {
-        heading(out, style, "culprits: no operation in the log");
+        out.section("culprits: no operation in the log");
         return;
     }
-    heading(
-        out,
-        style,
-        &format!("culprits, ranked by {}", report.ranking),
+    out.section(format!("culprits, ranked by {}", report.ranking),
     );
     let shown = report.culprits.iter().take(CULPRITS_SHOWN);
     let mut t = Table::new(&[
@@ -320,9 +368,9 @@ fn culprits(out: &mut String, report: &Report, style: Style) {
             culprit_notes(c).into(),
         ]);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
 
-    out.push('\n');
+    out.block(Block::Gap);
     let mut t = Table::new(&[
         ("#", Align::Right),
         ("operation", Align::Left),
@@ -367,29 +415,27 @@ fn culprits(out: &mut String, report: &Report, style: Style) {
         ));
         t.row(row);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
     let total = report.culprits.len();
     if total > CULPRITS_SHOWN {
-        let _ = writeln!(
-            out,
-            "  ({} operations in all; --json lists every one, --op NAME shows one)",
-            count(total as u64)
+        out.painted(
+            format!(
+                "({} operations in all; --json lists every one, --op NAME shows one)",
+                count(total as u64)
+            ),
+            Paint::Dim,
         );
     }
 }
 
 fn operation_history(
-    out: &mut String,
+    out: &mut Doc,
     report: &Report,
     history: &crate::model::findings::Listing<crate::model::findings::HistoryEntry>,
-    style: Style,
     clock: Clock,
 ) {
     let name = report.window.operation.as_deref().unwrap_or_default();
-    heading(
-        out,
-        style,
-        &format!("history of {name}: {} lines", count(history.total)),
+    out.section(format!("history of {name}: {} lines", count(history.total)),
     );
     if history.shown.is_empty() {
         return;
@@ -420,17 +466,17 @@ fn operation_history(
             h.note.clone().unwrap_or_default().into(),
         ]);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
     more(out, history.total, history.shown.len(), "first and last");
 }
 
-fn spikes(out: &mut String, report: &Report, style: Style, clock: Clock) {
+fn spikes(out: &mut Doc, report: &Report, clock: Clock) {
     let s = &report.spikes;
     if s.total == 0 {
-        heading(out, style, "spike operations: none");
+        out.section("spike operations: none");
         return;
     }
-    heading(out, style, &format!("spike operations: {}", count(s.total)));
+    out.section(&format!("spike operations: {}", count(s.total)));
     let mut t = Table::new(&[
         ("time", Align::Left),
         ("operation", Align::Left),
@@ -453,21 +499,21 @@ fn spikes(out: &mut String, report: &Report, style: Style, clock: Clock) {
             or_dash(r.ended_by.clone()).into(),
         ]);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
     more(out, s.total, s.shown.len(), "largest");
 }
 
-fn fetches(out: &mut String, report: &Report, style: Style, clock: Clock) {
+fn fetches(out: &mut Doc, report: &Report, clock: Clock) {
     let f = &report.large_fetches;
     let title = format!(
         "fetches over {}",
         bytes_or_mb(report.window.large_fetch_bytes)
     );
     if f.total == 0 {
-        heading(out, style, &format!("{title}: none"));
+        out.section(&format!("{title}: none"));
         return;
     }
-    heading(out, style, &format!("{title}: {}", count(f.total)));
+    out.section(&format!("{title}: {}", count(f.total)));
     let mut t = Table::new(&[
         ("time", Align::Left),
         ("host", Align::Left),
@@ -486,7 +532,7 @@ fn fetches(out: &mut String, report: &Report, style: Style, clock: Clock) {
             or_dash(r.status.map(number)).into(),
         ]);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
     more(out, f.total, f.shown.len(), "largest");
 }
 
@@ -500,17 +546,16 @@ fn bytes_or_mb(v: f64) -> String {
 }
 
 fn operations(
-    out: &mut String,
+    out: &mut Doc,
     title: &str,
     rows: &crate::model::findings::Listing<OperationRow>,
-    style: Style,
     clock: Clock,
 ) {
     if rows.total == 0 {
-        heading(out, style, &format!("{title}: none"));
+        out.section(&format!("{title}: none"));
         return;
     }
-    heading(out, style, &format!("{title}: {}", count(rows.total)));
+    out.section(&format!("{title}: {}", count(rows.total)));
     let mut t = Table::new(&[
         ("time", Align::Left),
         ("operation", Align::Left),
@@ -533,14 +578,14 @@ fn operations(
             r.error.clone().unwrap_or_default().into(),
         ]);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
     more(out, rows.total, rows.shown.len(), "kept");
 }
 
-fn caches(out: &mut String, report: &Report, style: Style, clock: Clock) {
+fn caches(out: &mut Doc, report: &Report, clock: Clock) {
     let c = &report.caches;
     if c.caches.is_empty() {
-        heading(out, style, "caches: no cache_stats_snapshot in the log");
+        out.section("caches: no cache_stats_snapshot in the log");
         return;
     }
     let grew: Vec<String> = c
@@ -555,10 +600,7 @@ fn caches(out: &mut String, report: &Report, style: Style, clock: Clock) {
     } else {
         format!("grew most: {}", grew.join(", "))
     };
-    heading(
-        out,
-        style,
-        &format!("caches: {} snapshots; {grew}", count(c.snapshots)),
+    out.section(format!("caches: {} snapshots; {grew}", count(c.snapshots)),
     );
     let mut t = Table::new(&[
         ("cache", Align::Left),
@@ -591,12 +633,13 @@ fn caches(out: &mut String, report: &Report, style: Style, clock: Clock) {
             },
         ]);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
 
     if c.over_time.len() < 2 {
         return;
     }
-    let _ = writeln!(out, "\n  sizes over time");
+    out.block(Block::Gap);
+    out.text("sizes over time");
     let columns: Vec<(usize, &str)> = c
         .caches
         .iter()
@@ -620,7 +663,7 @@ fn caches(out: &mut String, report: &Report, style: Style, clock: Clock) {
         );
         t.row(cells);
     }
-    out.push_str(&t.render(style));
+    out.table(t);
 }
 
 /// At most `n` items spread evenly, the first and last included.
@@ -653,14 +696,15 @@ fn lines_word(n: u64) -> String {
     plural(n, "line", "lines")
 }
 
-fn problems(out: &mut String, report: &Report, style: Style) {
+fn problems(out: &mut Doc, report: &Report) {
     let p = &report.problems;
     let mut messages = Vec::new();
+    let mut read_error = None;
     if let Some((after, error)) = &p.read_error {
-        messages.push(style.bad(&format!(
+        read_error = Some(format!(
             "reading stopped after line {}: {error}; the report covers the lines before",
             count(*after)
-        )));
+        ));
     }
     if let Some(line) = p.truncated_last_line {
         messages.push(format!(
@@ -744,12 +788,15 @@ fn problems(out: &mut String, report: &Report, style: Style) {
             line_ref(p.blank.lines, p.blank.first_line)
         ));
     }
-    if messages.is_empty() {
-        heading(out, style, "skipped lines: none");
+    if messages.is_empty() && read_error.is_none() {
+        out.section("skipped lines: none");
         return;
     }
-    heading(out, style, "skipped lines");
+    out.section("skipped lines");
+    if let Some(message) = read_error {
+        out.painted(message, Paint::Bad);
+    }
     for m in messages {
-        let _ = writeln!(out, "  {m}");
+        out.text(m);
     }
 }
