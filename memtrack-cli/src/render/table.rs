@@ -101,6 +101,50 @@ impl Table {
         self.rows.is_empty()
     }
 
+    /// The table as an HTML `<table>`.
+    ///
+    /// ```
+    /// use memtrack_cli::render::table::{Align, Table};
+    ///
+    /// let mut t = Table::new(&[("name", Align::Left), ("size", Align::Right)]);
+    /// t.row(vec!["<a>".into(), "10".into()]);
+    /// assert_eq!(
+    ///     t.to_html(),
+    ///     "<table>\n<tr><th>name</th><th class=\"r\">size</th></tr>\n<tr><td>&lt;a&gt;</td><td class=\"r\">10</td></tr>\n</table>\n"
+    /// );
+    /// ```
+    #[must_use]
+    pub fn to_html(&self) -> String {
+        use super::html::{class, escape};
+        let align = |a: Align| if a == Align::Right { " class=\"r\"" } else { "" };
+        let mut out = String::from("<table>\n<tr>");
+        for (name, a) in &self.columns {
+            out.push_str(&format!("<th{}>{}</th>", align(*a), escape(name)));
+        }
+        out.push_str("</tr>\n");
+        for row in &self.rows {
+            out.push_str("<tr>");
+            for (i, (_, a)) in self.columns.iter().enumerate() {
+                let (text, paint) = row
+                    .get(i)
+                    .map_or((String::new(), Paint::None), |c| (c.text.clone(), c.paint));
+                let classes = [class(paint), if *a == Align::Right { "r" } else { "" }]
+                    .into_iter()
+                    .filter(|c| !c.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if classes.is_empty() {
+                    out.push_str(&format!("<td>{}</td>", escape(&text)));
+                } else {
+                    out.push_str(&format!("<td class=\"{classes}\">{}</td>", escape(&text)));
+                }
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+        out
+    }
+
     /// The table, each line indented by two spaces and ending in `\n`.
     ///
     /// ```
