@@ -33,7 +33,7 @@ const MARKERS: usize = 512;
 pub const PICTURED_OPERATIONS: usize = 6;
 
 /// The events memtrack writes.
-pub const EVENTS: [&str; 15] = [
+pub const EVENTS: [&str; 14] = [
     "memory_operation",
     "memory_spike_operation",
     "memory_checkpoint",
@@ -48,7 +48,6 @@ pub const EVENTS: [&str; 15] = [
     "memory_growth_detected",
     "memory_leak_suspect",
     "memory_reclaim",
-    "memory_monitor_stopped",
 ];
 
 /// A `--since`/`--until` bound.

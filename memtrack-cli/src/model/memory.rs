@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::findings::Time;
 use super::series::{Merge, Point, Series};
 use crate::parse::line::LogLine;
 
@@ -52,11 +53,11 @@ impl Level {
     pub fn summary(&self) -> LevelSummary {
         LevelSummary {
             start: self.start.v,
-            start_ms: self.start.t,
+            start_at: Time(self.start.t),
             peak: self.peak.v,
-            peak_ms: self.peak.t,
+            peak_at: Time(self.peak.t),
             end: self.end.v,
-            end_ms: self.end.t,
+            end_at: Time(self.end.t),
             readings: self.readings,
         }
     }
@@ -75,16 +76,16 @@ impl Level {
 pub struct LevelSummary {
     /// The earliest reading.
     pub start: f64,
-    /// Its time (ms since the epoch).
-    pub start_ms: i64,
+    /// Its time.
+    pub start_at: Time,
     /// The highest reading.
     pub peak: f64,
     /// Its time.
-    pub peak_ms: i64,
+    pub peak_at: Time,
     /// The latest reading.
     pub end: f64,
     /// Its time.
-    pub end_ms: i64,
+    pub end_at: Time,
     /// How many readings there were.
     pub readings: u64,
 }

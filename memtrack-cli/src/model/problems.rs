@@ -107,7 +107,7 @@ impl Problems {
         }
         self.wrong_type.add(line);
         for (field, found) in fields {
-            count_name(&mut self.wrong_type_fields, &format!("{field}: {found}"));
+            count_name(&mut self.wrong_type_fields, &format!("{field} as {found}"));
         }
     }
     pub(crate) fn unknown_event(&mut self, line: u64, name: &str) {

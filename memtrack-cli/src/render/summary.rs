@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use super::format::{Clock, bytes, count, mb, millis, number, signed_bytes, signed_mb};
 use super::table::{Align, Cell, Paint, Table};
-use crate::input::MAX_LINE_BYTES;
 use crate::model::Report;
 use crate::model::findings::{Alert, OperationRow};
 use crate::model::memory::LevelSummary;
+use crate::model::problems::Count;
 use crate::model::operations::Culprit;
 
 /// Culprits listed (all are in `--json`).
@@ -170,7 +170,7 @@ fn level_row(t: &mut Table, name: &str, level: Option<&LevelSummary>, clock: Clo
             name.into(),
             mb(l.start).into(),
             mb(l.peak).into(),
-            clock.time(l.peak_ms).into(),
+            clock.time(l.peak_at.0).into(),
             mb(l.end).into(),
             signed_mb(l.end - l.start).into(),
         ]),
@@ -194,7 +194,11 @@ fn memory(out: &mut Doc, report: &Report, clock: Clock) {
     ]);
     level_row(&mut t, "RSS", m.rss_mb.as_ref(), clock);
     level_row(&mut t, "heap", m.heap_mb.as_ref(), clock);
-    out.table(t);
+    if m.rss_mb.is_none() && m.heap_mb.is_none() {
+        out.text("no RSS or heap reading in the log");
+    } else {
+        out.table(t);
+    }
     if let Some(threshold) = m.critical_rss_mb {
         let peak = m.rss_mb.map(|r| r.peak);
         let (note, paint) = match peak {
@@ -712,80 +716,79 @@ fn problems(out: &mut Doc, report: &Report) {
             count(line)
         ));
     }
-    if p.broken_json.any() {
+    let kinds: [(&Count, &str, &str, &str); 8] = [
+        (
+            &p.broken_json,
+            "starts like JSON but is not valid JSON",
+            "start like JSON but are not valid JSON",
+            "",
+        ),
+        (
+            &p.not_json,
+            "is not JSON (plain text or another format)",
+            "are not JSON (plain text or another format)",
+            "",
+        ),
+        (
+            &p.not_memtrack,
+            "is JSON without an `event` field (not memtrack's)",
+            "are JSON without an `event` field (not memtrack's)",
+            "",
+        ),
+        (
+            &p.unknown_event,
+            "has an event memtrack does not write",
+            "have an event memtrack does not write",
+            "unknown",
+        ),
+        (&p.no_timestamp, "has no `timestamp`", "have no `timestamp`", ""),
+        (
+            &p.bad_timestamp,
+            "has a `timestamp` that is not an RFC 3339 date-time",
+            "have a `timestamp` that is not an RFC 3339 date-time",
+            "",
+        ),
+        (
+            &p.too_long,
+            "is longer than 16 MiB",
+            "are longer than 16 MiB",
+            "",
+        ),
+        (&p.blank, "is blank", "are blank", ""),
+    ];
+    for (c, one, many, names) in kinds {
+        if !c.any() {
+            continue;
+        }
+        let what = if c.lines == 1 { one } else { many };
+        let detail = if names == "unknown" {
+            let names: Vec<String> = p
+                .unknown_event_names
+                .iter()
+                .map(|(n, c)| format!("{n} ×{}", count(*c)))
+                .collect();
+            format!(" ({})", names.join(", "))
+        } else {
+            String::new()
+        };
         messages.push(format!(
-            "{} start like JSON but are not valid JSON: skipped ({})",
-            lines_word(p.broken_json.lines),
-            line_ref(p.broken_json.lines, p.broken_json.first_line)
-        ));
-    }
-    if p.not_json.any() {
-        messages.push(format!(
-            "{} are not JSON (plain text or another format): skipped ({})",
-            lines_word(p.not_json.lines),
-            line_ref(p.not_json.lines, p.not_json.first_line)
-        ));
-    }
-    if p.not_memtrack.any() {
-        messages.push(format!(
-            "{} are JSON without an `event` field (not memtrack's): skipped ({})",
-            lines_word(p.not_memtrack.lines),
-            line_ref(p.not_memtrack.lines, p.not_memtrack.first_line)
-        ));
-    }
-    if p.unknown_event.any() {
-        let names: Vec<String> = p
-            .unknown_event_names
-            .iter()
-            .map(|(n, c)| format!("{n} {}", count(*c)))
-            .collect();
-        messages.push(format!(
-            "{} have an event memtrack does not write ({}): skipped ({})",
-            lines_word(p.unknown_event.lines),
-            names.join(", "),
-            line_ref(p.unknown_event.lines, p.unknown_event.first_line)
-        ));
-    }
-    if p.no_timestamp.any() {
-        messages.push(format!(
-            "{} have no `timestamp`: skipped ({})",
-            lines_word(p.no_timestamp.lines),
-            line_ref(p.no_timestamp.lines, p.no_timestamp.first_line)
-        ));
-    }
-    if p.bad_timestamp.any() {
-        messages.push(format!(
-            "{} have a `timestamp` that is not an RFC 3339 date-time: skipped ({})",
-            lines_word(p.bad_timestamp.lines),
-            line_ref(p.bad_timestamp.lines, p.bad_timestamp.first_line)
+            "{} {what}{detail}: skipped ({})",
+            lines_word(c.lines),
+            line_ref(c.lines, c.first_line)
         ));
     }
     if p.wrong_type.any() {
         let fields: Vec<String> = p
             .wrong_type_fields
             .iter()
-            .map(|(f, c)| format!("{f} {}", count(*c)))
+            .map(|(f, c)| format!("{f} ×{}", count(*c)))
             .collect();
+        let have = if p.wrong_type.lines == 1 { "has" } else { "have" };
         messages.push(format!(
-            "{} have fields of the wrong type ({}): those fields ignored, the rest used ({})",
+            "{} {have} fields of the wrong type ({}): those fields ignored, the rest used ({})",
             lines_word(p.wrong_type.lines),
             fields.join(", "),
             line_ref(p.wrong_type.lines, p.wrong_type.first_line)
-        ));
-    }
-    if p.too_long.any() {
-        messages.push(format!(
-            "{} are longer than {} MiB: skipped ({})",
-            lines_word(p.too_long.lines),
-            MAX_LINE_BYTES >> 20,
-            line_ref(p.too_long.lines, p.too_long.first_line)
-        ));
-    }
-    if p.blank.any() {
-        messages.push(format!(
-            "{} are blank: skipped ({})",
-            lines_word(p.blank.lines),
-            line_ref(p.blank.lines, p.blank.first_line)
         ));
     }
     if messages.is_empty() && read_error.is_none() {
