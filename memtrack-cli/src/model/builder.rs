@@ -219,13 +219,20 @@ impl Builder {
             self.lines.outside_window += 1;
             return;
         }
+        // Process-wide readings are taken from every line, whatever `--op` says.
+        self.memory.readings(t, line);
+        if let Some(op) = operation_of(kind, line)
+            && self.excluded(op)
+        {
+            self.lines.other_operations += 1;
+            return;
+        }
         self.lines.used += 1;
         *self.by_event.entry(kind).or_insert(0) += 1;
         self.span = Some(match self.span {
             Some((a, b)) => (a.min(t), b.max(t)),
             None => (t, t),
         });
-        self.memory.readings(t, line);
         self.dispatch(kind, t, line);
     }
 
@@ -260,10 +267,6 @@ impl Builder {
         match kind {
             "memory_operation" | "memory_spike_operation" => {
                 let op = line.text.op_name.as_deref().unwrap_or(OTHER_OPERATIONS);
-                if self.excluded(op) {
-                    self.lines.other_operations += 1;
-                    return;
-                }
                 let spike = kind == "memory_spike_operation";
                 self.op(op).operation(t, line, spike);
                 if spike {
@@ -286,10 +289,6 @@ impl Builder {
                 let Some(op) = line.text.op_name.as_deref() else {
                     return;
                 };
-                if self.excluded(op) {
-                    self.lines.other_operations += 1;
-                    return;
-                }
                 let stats = self.op(op);
                 if kind == "memory_checkpoint" {
                     stats.checkpoints += 1;
@@ -351,10 +350,6 @@ impl Builder {
             }
             "memory_leak_suspect" => {
                 let op = line.text.operation.as_deref().unwrap_or(OTHER_OPERATIONS);
-                if self.excluded(op) {
-                    self.lines.other_operations += 1;
-                    return;
-                }
                 self.op(op).leak_suspect(line);
                 self.alert(kind, t, line);
             }
@@ -473,6 +468,18 @@ impl Builder {
                 operations,
             },
         }
+    }
+}
+
+/// The operation a line belongs to, for the events that belong to one.
+fn operation_of<'a>(kind: &str, line: &'a LogLine<'_>) -> Option<&'a str> {
+    match kind {
+        "memory_operation" | "memory_spike_operation" => {
+            Some(line.text.op_name.as_deref().unwrap_or(OTHER_OPERATIONS))
+        }
+        "memory_checkpoint" | "large_allocation" => line.text.op_name.as_deref(),
+        "memory_leak_suspect" => Some(line.text.operation.as_deref().unwrap_or(OTHER_OPERATIONS)),
+        _ => None,
     }
 }
 

@@ -84,8 +84,11 @@ impl TimeAxis {
         x
     }
 
+    /// From the whole unit before the first event to a little after the last, so
+    /// that markers at either end are drawn whole.
     fn range(&self) -> std::ops::Range<f64> {
-        self.first.floor()..self.last
+        let start = self.first.floor();
+        start..self.last + (self.last - start) * 0.012
     }
 
     fn label(&self, x: f64) -> String {
@@ -219,7 +222,7 @@ fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult 
     if let Some(th) = draw_threshold {
         chart
             .draw_series(DashedLineSeries::new(
-                [(axis.range().start, th), (axis.last, th)],
+                [(axis.range().start, th), (axis.range().end, th)],
                 8,
                 6,
                 THRESHOLD_COLOR.stroke_width(2),
