@@ -29,14 +29,15 @@ pub const MARKER_COLORS: [RGBColor; 4] = [
     RGBColor(0x2c, 0xa0, 0x2c),
     RGBColor(0x94, 0x67, 0xbd),
 ];
-/// One colour per pictured operation, the top culprit first.
+/// One colour per pictured operation, the top culprit first (none equal to the
+/// memory panel's colours, so every series has its own).
 pub const OPERATION_COLORS: [RGBColor; 6] = [
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0xff, 0x7f, 0x0e),
-    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe6, 0x19, 0x4b),
+    RGBColor(0x43, 0x63, 0xd8),
+    RGBColor(0xf5, 0x82, 0x31),
+    RGBColor(0x91, 0x1e, 0xb4),
+    RGBColor(0x00, 0x99, 0x88),
+    RGBColor(0x80, 0x80, 0x00),
 ];
 /// The marker rows, top to bottom.
 pub const MARKER_ROWS: [&str; 4] = ["alerts", "spikes", "reclaims", "fetches > 1 MB"];
