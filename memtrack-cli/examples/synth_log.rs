@@ -112,11 +112,23 @@ impl World {
         self.op_number += 1;
         let alloc = (self.rng.unit() * 8.0 + 0.1) * MB;
         let leak = name == "session-restore";
-        let net = if leak { alloc * 0.05 } else { alloc * (self.rng.unit() * 0.02 - 0.01) };
+        let net = if leak {
+            alloc * 0.05
+        } else {
+            alloc * (self.rng.unit() * 0.02 - 0.01)
+        };
         let spike = self.rng.below(400) == 0;
-        let peak = if spike { alloc * 4.0 + 21.0 * MB } else { alloc * 0.7 };
+        let peak = if spike {
+            alloc * 4.0 + 21.0 * MB
+        } else {
+            alloc * 0.7
+        };
         let slow = self.rng.below(200) == 0;
-        let duration = if slow { 5_000 + self.rng.below(20_000) } else { 20 + self.rng.below(1_500) };
+        let duration = if slow {
+            5_000 + self.rng.below(20_000)
+        } else {
+            20 + self.rng.below(1_500)
+        };
         let (ended_by, success) = match self.rng.below(100) {
             0 => ("err", false),
             1 => ("cancelled", false),
@@ -138,7 +150,11 @@ impl World {
         } else {
             ""
         };
-        let event = if spike { "memory_spike_operation" } else { "memory_operation" };
+        let event = if spike {
+            "memory_spike_operation"
+        } else {
+            "memory_operation"
+        };
         let level = if spike { "warn" } else { "info" };
         writeln!(
             out,
@@ -221,11 +237,14 @@ impl World {
             self.articles,
             self.clients
         )?;
-        let leak = OPERATIONS.iter().position(|n| *n == "session-restore").unwrap_or(0);
+        let leak = OPERATIONS
+            .iter()
+            .position(|n| *n == "session-restore")
+            .unwrap_or(0);
         if self.interval_net[leak] > 0.0 {
             self.leak_intervals += 1;
         }
-        if self.leak_intervals >= 10 && self.leak_intervals % 10 == 0 {
+        if self.leak_intervals >= 10 && self.leak_intervals.is_multiple_of(10) {
             writeln!(
                 out,
                 "{{\"timestamp\":\"{}\",\"level\":\"warn\",\"target\":\"memtrack\",\"event\":\"memory_leak_suspect\",\"message\":\"memory_leak_suspect: session-restore\",\"operation\":\"session-restore\",\"intervals\":10,\"growth_mb_per_interval\":[0.5,0.6,0.4,0.5,0.7,0.5,0.6,0.5,0.4,0.6],\"retained_mb\":{},\"total_growth_mb\":5.3,\"threshold_mb\":1}}",
@@ -266,7 +285,11 @@ fn main() -> io::Result<()> {
                     .and_then(|v| v.parse().ok())
                     .ok_or_else(|| io::Error::other("--mb needs a number of megabytes"))?;
             }
-            other => return Err(io::Error::other(format!("unknown option {other:?}; usage: synth_log [--mb N]"))),
+            other => {
+                return Err(io::Error::other(format!(
+                    "unknown option {other:?}; usage: synth_log [--mb N]"
+                )));
+            }
         }
     }
     let target = target_mb * (1 << 20);

@@ -110,9 +110,7 @@ pub fn parse_time(text: &str) -> Result<TimeBound, String> {
 }
 
 fn value(parser: &mut lexopt::Parser, name: &str) -> Result<OsString, String> {
-    parser
-        .value()
-        .map_err(|_| format!("{name} needs a value"))
+    parser.value().map_err(|_| format!("{name} needs a value"))
 }
 
 fn text(value: OsString, name: &str) -> Result<String, String> {
@@ -156,10 +154,16 @@ where
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             Long("since") => {
-                options.since = Some(parse_time(&text(value(&mut parser, "--since")?, "--since")?)?);
+                options.since = Some(parse_time(&text(
+                    value(&mut parser, "--since")?,
+                    "--since",
+                )?)?);
             }
             Long("until") => {
-                options.until = Some(parse_time(&text(value(&mut parser, "--until")?, "--until")?)?);
+                options.until = Some(parse_time(&text(
+                    value(&mut parser, "--until")?,
+                    "--until",
+                )?)?);
             }
             Long("op") => options.operation = Some(text(value(&mut parser, "--op")?, "--op")?),
             Long("svg") => svg = Some(PathBuf::from(value(&mut parser, "--svg")?)),
@@ -171,12 +175,16 @@ where
                     .parse::<f64>()
                     .ok()
                     .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                    .ok_or_else(|| format!("--slow-ms {v:?}: expected milliseconds, such as 5000"))?;
+                    .ok_or_else(|| {
+                        format!("--slow-ms {v:?}: expected milliseconds, such as 5000")
+                    })?;
             }
             Value(v) if subcommand.is_none() => {
                 let name = text(v, "the command")?;
                 if name != "report" {
-                    return Err(format!("unknown command {name:?} (the command is `report`)"));
+                    return Err(format!(
+                        "unknown command {name:?} (the command is `report`)"
+                    ));
                 }
                 subcommand = Some(name);
             }
@@ -242,10 +250,7 @@ mod tests {
         };
         assert_eq!(args.log, Source::Stdin);
         assert_eq!(args.options.since, Some(TimeBound::AfterStart(60_000)));
-        assert_eq!(
-            args.options.until,
-            Some(TimeBound::At(1_795_766_400_000))
-        );
+        assert_eq!(args.options.until, Some(TimeBound::At(1_795_766_400_000)));
         assert_eq!(args.svg, Some(PathBuf::from("a.svg")));
         assert_eq!(args.html, Some(PathBuf::from("b.html")));
         assert_eq!(args.options.slow_ms, 1000.0);
@@ -256,20 +261,47 @@ mod tests {
     fn errors_are_one_line_each() {
         for (args, message) in [
             (vec![], "missing the command: memtrack report LOG"),
-            (vec!["report"], "missing the log: memtrack report LOG (- for standard input)"),
-            (vec!["show", "x"], "unknown command \"show\" (the command is `report`)"),
-            (vec!["report", "a", "b"], "one log at a time: \"b\" is a second one"),
+            (
+                vec!["report"],
+                "missing the log: memtrack report LOG (- for standard input)",
+            ),
+            (
+                vec!["show", "x"],
+                "unknown command \"show\" (the command is `report`)",
+            ),
+            (
+                vec!["report", "a", "b"],
+                "one log at a time: \"b\" is a second one",
+            ),
             (vec!["report", "a", "--op"], "--op needs a value"),
-            (vec!["report", "a", "--slow-ms", "soon"], "--slow-ms \"soon\": expected milliseconds, such as 5000"),
+            (
+                vec!["report", "a", "--slow-ms", "soon"],
+                "--slow-ms \"soon\": expected milliseconds, such as 5000",
+            ),
             (vec!["report", "a", "--bogus"], "invalid option '--bogus'"),
             (
-                vec!["report", "a", "--since", "2026-11-27T09:00:00Z", "--until", "2026-11-27T08:00:00Z"],
+                vec![
+                    "report",
+                    "a",
+                    "--since",
+                    "2026-11-27T09:00:00Z",
+                    "--until",
+                    "2026-11-27T08:00:00Z",
+                ],
                 "--since is after --until: nothing could be reported",
             ),
         ] {
-            assert_eq!(parse_args(args.clone()), Err(message.to_owned()), "{args:?}");
+            assert_eq!(
+                parse_args(args.clone()),
+                Err(message.to_owned()),
+                "{args:?}"
+            );
         }
-        assert!(parse_args(["report", "a", "--since", "noon"]).unwrap_err().starts_with("\"noon\" is not a time"));
+        assert!(
+            parse_args(["report", "a", "--since", "noon"])
+                .unwrap_err()
+                .starts_with("\"noon\" is not a time")
+        );
         assert_eq!(parse_args(["--help"]), Ok(Command::Help));
         assert_eq!(parse_args(["report", "-V"]), Ok(Command::Version));
     }

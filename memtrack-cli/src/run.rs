@@ -130,7 +130,11 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             stderr,
             "memtrack: {} holds no memtrack event{}",
             report.log,
-            if report.lines.read == 0 { " (it is empty)" } else { "" }
+            if report.lines.read == 0 {
+                " (it is empty)"
+            } else {
+                ""
+            }
         );
         EXIT_NO_EVENTS
     } else {
@@ -145,7 +149,12 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         status = EXIT_TROUBLE;
     }
     if let Some(path) = &args.svg
-        && !write_file(path, &crate::render::svg::render(&report), "picture", stderr)
+        && !write_file(
+            path,
+            &crate::render::svg::render(&report),
+            "picture",
+            stderr,
+        )
     {
         status = EXIT_TROUBLE;
     }

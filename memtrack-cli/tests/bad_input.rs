@@ -56,8 +56,16 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 
 fn good_log() -> String {
     let mut log = String::new();
-    log += &event(1, "memory_operation", "\"op_name\":\"fetch\",\"duration_ms\":7000,\"success\":false,\"ended_by\":\"err\",\"alloc_bytes\":1048576,\"net_bytes\":0");
-    log += &event(2, "memory_snapshot", "\"rss_mb\":50.5,\"heap_used_mb\":20.25");
+    log += &event(
+        1,
+        "memory_operation",
+        "\"op_name\":\"fetch\",\"duration_ms\":7000,\"success\":false,\"ended_by\":\"err\",\"alloc_bytes\":1048576,\"net_bytes\":0",
+    );
+    log += &event(
+        2,
+        "memory_snapshot",
+        "\"rss_mb\":50.5,\"heap_used_mb\":20.25",
+    );
     log
 }
 
@@ -76,7 +84,10 @@ fn a_missing_file_or_a_directory_exits_2_with_one_line() {
     assert_eq!(run.status, 2);
     assert_eq!(
         run.stderr,
-        format!("memtrack: cannot read {}: it is a directory\n", dir.display())
+        format!(
+            "memtrack: cannot read {}: it is a directory\n",
+            dir.display()
+        )
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -91,15 +102,33 @@ fn an_empty_file_says_so_and_exits_1() {
         run.stderr,
         format!("memtrack: {path} holds no memtrack event (it is empty)\n")
     );
-    assert!(run.stdout.contains("  span    no memtrack event with a timestamp\n"));
-    assert!(run.stdout.contains("  lines   0 read: 0 memtrack events used\n"));
+    assert!(
+        run.stdout
+            .contains("  span    no memtrack event with a timestamp\n")
+    );
+    assert!(
+        run.stdout
+            .contains("  lines   0 read: 0 memtrack events used\n")
+    );
 
-    let path = write(&dir, "other.log", b"INFO starting\n{\"level\":\"info\",\"message\":\"hi\"}\n");
+    let path = write(
+        &dir,
+        "other.log",
+        b"INFO starting\n{\"level\":\"info\",\"message\":\"hi\"}\n",
+    );
     let run = memtrack(&["report", &path], None);
     assert_eq!(run.status, 1);
-    assert_eq!(run.stderr, format!("memtrack: {path} holds no memtrack event\n"));
-    assert!(run.stdout.contains("  1 line is not JSON (plain text or another format): skipped (line 1)\n"));
-    assert!(run.stdout.contains("  1 line is JSON without an `event` field (not memtrack's): skipped (line 2)\n"));
+    assert_eq!(
+        run.stderr,
+        format!("memtrack: {path} holds no memtrack event\n")
+    );
+    assert!(
+        run.stdout
+            .contains("  1 line is not JSON (plain text or another format): skipped (line 1)\n")
+    );
+    assert!(run.stdout.contains(
+        "  1 line is JSON without an `event` field (not memtrack's): skipped (line 2)\n"
+    ));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -146,8 +175,17 @@ fn a_corrupt_gzip_stream_reports_what_was_read_and_exits_2() {
     let path = write(&dir, "broken.log.gz", &bytes);
     let run = memtrack(&["report", &path], None);
     assert_eq!(run.status, 2, "{}", run.stderr);
-    assert!(run.stderr.starts_with(&format!("memtrack: reading {path} stopped after line ")), "{}", run.stderr);
-    assert!(run.stdout.contains("reading stopped after line"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .starts_with(&format!("memtrack: reading {path} stopped after line ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("reading stopped after line"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("the report covers the lines before"));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -167,14 +205,27 @@ fn every_kind_of_bad_line_is_counted_once_and_good_lines_still_count() {
     bytes.extend_from_slice(b"{\"timestamp\":\"2026-11-27T08:00:07.000Z\",\"event\":\"memory_operation\",\"op_name\":\"\xff\xfe\"}\n");
     bytes.extend_from_slice(&vec![b'x'; 17 << 20]);
     bytes.push(b'\n');
-    bytes.extend_from_slice(event(9, "memory_operation", "\"op_name\":\"fetch\",\"duration_ms\":10").as_bytes());
-    bytes.extend_from_slice(b"{\"timestamp\":\"2026-11-27T08:00:10.000Z\",\"event\":\"memory_opera");
+    bytes.extend_from_slice(
+        event(
+            9,
+            "memory_operation",
+            "\"op_name\":\"fetch\",\"duration_ms\":10",
+        )
+        .as_bytes(),
+    );
+    bytes
+        .extend_from_slice(b"{\"timestamp\":\"2026-11-27T08:00:10.000Z\",\"event\":\"memory_opera");
 
     let run = memtrack(&["report", "-", "--json"], Some(&bytes));
     assert_eq!((run.status, run.stderr.as_str()), (0, ""));
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let p = &v["problems"];
-    let count = |kind: &str| (p[kind]["lines"].as_u64().unwrap(), p[kind]["first_line"].as_u64().unwrap());
+    let count = |kind: &str| {
+        (
+            p[kind]["lines"].as_u64().unwrap(),
+            p[kind]["first_line"].as_u64().unwrap(),
+        )
+    };
     assert_eq!(count("not_json"), (1, 3));
     assert_eq!(count("not_memtrack"), (1, 4));
     assert_eq!(count("wrong_type"), (1, 5));
@@ -231,7 +282,12 @@ fn random_bytes_never_crash_it() {
         bytes.push(alphabet[(state % alphabet.len() as u64) as usize]);
     }
     let run = memtrack(&["report", "-"], Some(&bytes));
-    assert!(run.status == 0 || run.status == 1, "status {}: {}", run.status, run.stderr);
+    assert!(
+        run.status == 0 || run.status == 1,
+        "status {}: {}",
+        run.status,
+        run.stderr
+    );
     assert!(run.stdout.contains("skipped lines"));
 }
 
@@ -242,7 +298,10 @@ fn bad_arguments_and_unwritable_outputs_exit_2() {
     assert!(run.stderr.starts_with("memtrack: missing the log: memtrack report LOG (- for standard input)\n\nusage: memtrack report LOG"));
     let run = memtrack(&["report", "-", "--since", "lunchtime"], Some(b""));
     assert_eq!(run.status, 2);
-    assert!(run.stderr.starts_with("memtrack: \"lunchtime\" is not a time"));
+    assert!(
+        run.stderr
+            .starts_with("memtrack: \"lunchtime\" is not a time")
+    );
 
     let run = memtrack(
         &["report", "-", "--svg", "/no/such/dir/picture.svg"],

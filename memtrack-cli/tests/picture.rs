@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use memtrack_cli::render::svg::{HEAP_COLOR, MARKER_COLORS, OPERATION_COLORS, RSS_COLOR, THRESHOLD_COLOR};
+use memtrack_cli::render::svg::{
+    HEAP_COLOR, MARKER_COLORS, OPERATION_COLORS, RSS_COLOR, THRESHOLD_COLOR,
+};
 use plotters::style::RGBColor;
 
 fn hex(c: RGBColor) -> String {
@@ -15,7 +17,10 @@ fn hex(c: RGBColor) -> String {
 /// Runs `memtrack report leak-retained.log` with `extra` arguments; returns the JSON
 /// report and the contents of the file written.
 fn render(extra: &str, file: &str) -> (serde_json::Value, String) {
-    let dir = std::env::temp_dir().join(format!("memtrack-cli-picture-{}-{file}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "memtrack-cli-picture-{}-{file}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let out_path = dir.join(file);
     let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/logs/leak-retained.log");
@@ -27,7 +32,11 @@ fn render(extra: &str, file: &str) -> (serde_json::Value, String) {
         .arg(&out_path)
         .output()
         .expect("run memtrack");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = serde_json::from_slice(&out.stdout).unwrap();
     let written = std::fs::read_to_string(&out_path).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
@@ -46,10 +55,16 @@ fn points(node: roxmltree::Node<'_, '_>) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn polylines<'a>(doc: &'a roxmltree::Document<'a>, stroke: &str, opacity: &str) -> Vec<roxmltree::Node<'a, 'a>> {
+fn polylines<'a>(
+    doc: &'a roxmltree::Document<'a>,
+    stroke: &str,
+    opacity: &str,
+) -> Vec<roxmltree::Node<'a, 'a>> {
     doc.descendants()
         .filter(|n| n.has_tag_name("polyline"))
-        .filter(|n| n.attribute("stroke") == Some(stroke) && n.attribute("opacity") == Some(opacity))
+        .filter(|n| {
+            n.attribute("stroke") == Some(stroke) && n.attribute("opacity") == Some(opacity)
+        })
         .collect()
 }
 
@@ -89,14 +104,23 @@ fn the_svg_holds_every_series_and_marker() {
         "fetches > 1 MB (1)",
         "top operations: retained MB (live bytes each operation owns)",
     ] {
-        assert!(texts.iter().any(|t| t == label), "no text {label:?} in {texts:?}");
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no text {label:?} in {texts:?}"
+        );
     }
 
     // RSS and heap: one point per reading the report kept.
     let rss = series(&doc, &hex(RSS_COLOR));
     let heap = series(&doc, &hex(HEAP_COLOR));
-    assert_eq!(rss.len(), report["timeline"]["rss_mb"].as_array().unwrap().len());
-    assert_eq!(heap.len(), report["timeline"]["heap_mb"].as_array().unwrap().len());
+    assert_eq!(
+        rss.len(),
+        report["timeline"]["rss_mb"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        heap.len(),
+        report["timeline"]["heap_mb"].as_array().unwrap().len()
+    );
     assert_eq!(rss.len(), 57);
     // Time runs left to right.
     assert!(rss.windows(2).all(|w| w[0].0 <= w[1].0));
@@ -111,8 +135,13 @@ fn the_svg_holds_every_series_and_marker() {
     let height = dashes[0][0].1;
     assert!(dashes.iter().filter(|d| d[0].1 == height).count() > 20);
     // It sits between the lowest and the highest RSS (350 MB, between 200 and 446).
-    let (rss_low, rss_high) = rss.iter().fold((f64::MIN, f64::MAX), |(lo, hi), p| (lo.max(p.1), hi.min(p.1)));
-    assert!(height < rss_low && height > rss_high, "{height} vs {rss_high}..{rss_low}");
+    let (rss_low, rss_high) = rss.iter().fold((f64::MIN, f64::MAX), |(lo, hi), p| {
+        (lo.max(p.1), hi.min(p.1))
+    });
+    assert!(
+        height < rss_low && height > rss_high,
+        "{height} vs {rss_high}..{rss_low}"
+    );
 
     // Markers: a triangle per alert, a filled circle per spike, a cross (two
     // lines) per reclaim, a ring per large fetch.
@@ -125,7 +154,10 @@ fn the_svg_holds_every_series_and_marker() {
     assert_eq!(fill(MARKER_COLORS[1], "circle"), 2);
     let rings = doc
         .descendants()
-        .filter(|n| n.has_tag_name("circle") && n.attribute("stroke") == Some(hex(MARKER_COLORS[3]).as_str()))
+        .filter(|n| {
+            n.has_tag_name("circle")
+                && n.attribute("stroke") == Some(hex(MARKER_COLORS[3]).as_str())
+        })
         .count();
     assert_eq!(rings, 1);
 
@@ -164,12 +196,16 @@ fn the_html_page_embeds_the_picture_and_the_tables() {
     assert!(!html.contains("<script"));
     assert!(!html.contains("http://www.w3.org/1999/xhtml\" src"));
     // Every table is closed.
-    assert_eq!(html.matches("<table>").count(), html.matches("</table>").count());
+    assert_eq!(
+        html.matches("<table>").count(),
+        html.matches("</table>").count()
+    );
 }
 
 #[test]
 fn a_log_without_readings_still_draws_a_picture() {
-    let dir = std::env::temp_dir().join(format!("memtrack-cli-picture-empty-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("memtrack-cli-picture-empty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let log = dir.join("empty.log");
     std::fs::write(&log, "").unwrap();
@@ -190,7 +226,10 @@ fn a_log_without_readings_still_draws_a_picture() {
         .filter_map(|n| n.text())
         .map(str::trim)
         .collect();
-    assert!(texts.contains(&"no RSS or heap reading in the log"), "{texts:?}");
+    assert!(
+        texts.contains(&"no RSS or heap reading in the log"),
+        "{texts:?}"
+    );
     assert!(texts.contains(&"no per-operation memory figures in the log"));
     let _ = std::fs::remove_dir_all(&dir);
 }

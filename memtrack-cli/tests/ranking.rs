@@ -23,7 +23,9 @@ fn spike(seconds: u64, name: &str, rss_delta_mb: f64) -> String {
     event(
         seconds,
         "memory_spike_operation",
-        &format!("\"op_name\":\"{name}\",\"duration_ms\":100,\"ended_by\":\"ok\",\"success\":true,\"rss_delta_mb\":{rss_delta_mb}"),
+        &format!(
+            "\"op_name\":\"{name}\",\"duration_ms\":100,\"ended_by\":\"ok\",\"success\":true,\"rss_delta_mb\":{rss_delta_mb}"
+        ),
     )
 }
 
@@ -39,7 +41,11 @@ fn a_slow_leak_below_the_logging_threshold_outranks_churn_and_spikes() {
         log += &event(
             t - 20,
             "memory_spike_operation",
-            &format!("\"op_name\":\"pdf-spike\",\"alloc_bytes\":{},\"net_bytes\":0,\"peak_bytes\":{}", 40 * MB, 40 * MB),
+            &format!(
+                "\"op_name\":\"pdf-spike\",\"alloc_bytes\":{},\"net_bytes\":0,\"peak_bytes\":{}",
+                40 * MB,
+                40 * MB
+            ),
         );
         log += &event(
             t,
@@ -54,7 +60,10 @@ fn a_slow_leak_below_the_logging_threshold_outranks_churn_and_spikes() {
     }
     let report = report_of(&log, Options::default());
     // Allocated bytes come before spikes.
-    assert_eq!(ranking(&report), ["session-leak", "image-churn", "pdf-spike"]);
+    assert_eq!(
+        ranking(&report),
+        ["session-leak", "image-churn", "pdf-spike"]
+    );
     let leak = &report.culprits[0];
     assert_eq!(leak.retained_growth_bytes, Some(9.0 * MB as f64));
     assert_eq!(leak.retained_mb, Some(9.0));
@@ -74,7 +83,13 @@ fn without_retained_figures_net_bytes_come_before_allocated_bytes() {
     let mut log = String::new();
     log += &operation(1, "big-churn", 5_000 * MB, 0, "");
     log += &operation(2, "keeps-ten", 12 * MB, 10 * i64::try_from(MB).unwrap(), "");
-    log += &operation(3, "keeps-fifty", 60 * MB, 50 * i64::try_from(MB).unwrap(), "");
+    log += &operation(
+        3,
+        "keeps-fifty",
+        60 * MB,
+        50 * i64::try_from(MB).unwrap(),
+        "",
+    );
     log += &operation(4, "frees-others", MB, -20 * i64::try_from(MB).unwrap(), "");
     let report = report_of(&log, Options::default());
     assert_eq!(
@@ -88,7 +103,13 @@ fn without_retained_figures_net_bytes_come_before_allocated_bytes() {
 #[test]
 fn a_leak_suspect_ranks_its_operation_by_the_growth_it_reports() {
     let mut log = String::new();
-    log += &operation(1, "cache-fill", 30 * MB, 20 * i64::try_from(MB).unwrap(), &format!(",\"retained_bytes\":{}", 20 * MB));
+    log += &operation(
+        1,
+        "cache-fill",
+        30 * MB,
+        20 * i64::try_from(MB).unwrap(),
+        &format!(",\"retained_bytes\":{}", 20 * MB),
+    );
     log += &event(
         60,
         "memory_leak_suspect",
@@ -97,8 +118,14 @@ fn a_leak_suspect_ranks_its_operation_by_the_growth_it_reports() {
     let report = report_of(&log, Options::default());
     assert_eq!(ranking(&report), ["slow-leak", "cache-fill"]);
     assert!(report.culprits[0].leak_suspect);
-    assert_eq!(report.culprits[0].retained_growth_bytes, Some(30.0 * MB as f64));
-    assert_eq!(report.culprits[1].retained_growth_bytes, Some(20.0 * MB as f64));
+    assert_eq!(
+        report.culprits[0].retained_growth_bytes,
+        Some(30.0 * MB as f64)
+    );
+    assert_eq!(
+        report.culprits[1].retained_growth_bytes,
+        Some(20.0 * MB as f64)
+    );
     assert_eq!(report.alerts.total, 1);
     assert_eq!(report.alerts.shown[0].operations, ["slow-leak"]);
 }
@@ -107,12 +134,27 @@ fn a_leak_suspect_ranks_its_operation_by_the_growth_it_reports() {
 fn operation_events_retained_bytes_rank_when_snapshots_lack_them() {
     let mut log = String::new();
     for i in 0..4 {
-        log += &operation(i, "holds-some", 10 * MB, 5 * i64::try_from(MB).unwrap(), &format!(",\"retained_bytes\":{}", MB));
-        log += &operation(i, "holds-more", 4 * MB, 2 * i64::try_from(MB).unwrap(), &format!(",\"retained_bytes\":{}", 2 * MB));
+        log += &operation(
+            i,
+            "holds-some",
+            10 * MB,
+            5 * i64::try_from(MB).unwrap(),
+            &format!(",\"retained_bytes\":{}", MB),
+        );
+        log += &operation(
+            i,
+            "holds-more",
+            4 * MB,
+            2 * i64::try_from(MB).unwrap(),
+            &format!(",\"retained_bytes\":{}", 2 * MB),
+        );
     }
     let report = report_of(&log, Options::default());
     assert_eq!(ranking(&report), ["holds-more", "holds-some"]);
-    assert_eq!(report.culprits[0].retained_growth_bytes, Some(8.0 * MB as f64));
+    assert_eq!(
+        report.culprits[0].retained_growth_bytes,
+        Some(8.0 * MB as f64)
+    );
 }
 
 #[test]

@@ -69,8 +69,10 @@ fn write_runtime_log(log: &Path) {
 
     let cache_size = Arc::new(AtomicUsize::new(1));
     let size = Arc::clone(&cache_size);
-    memtrack::caches::register("runtime_test_cache", Some(2), move || size.load(Ordering::Relaxed))
-        .forget();
+    memtrack::caches::register("runtime_test_cache", Some(2), move || {
+        size.load(Ordering::Relaxed)
+    })
+    .forget();
     let monitor = memtrack::monitor::start(config).expect("monitor");
 
     // A significant operation that keeps 8 MB, with a checkpoint and a large
@@ -135,12 +137,20 @@ fn the_report_uses_every_line_the_runtime_writes() {
     let mut by_event: BTreeMap<String, u64> = BTreeMap::new();
     for line in &lines {
         *by_event
-            .entry(line["event"].as_str().expect("every line has an event").to_owned())
+            .entry(
+                line["event"]
+                    .as_str()
+                    .expect("every line has an event")
+                    .to_owned(),
+            )
             .or_insert(0) += 1;
     }
     let written: BTreeSet<&str> = by_event.keys().map(String::as_str).collect();
     for kind in WRITTEN {
-        assert!(written.contains(kind), "the workload wrote no {kind}: {by_event:?}");
+        assert!(
+            written.contains(kind),
+            "the workload wrote no {kind}: {by_event:?}"
+        );
     }
 
     let report = read_report(&Source::File(log.clone()), Options::default()).unwrap();
@@ -148,7 +158,11 @@ fn the_report_uses_every_line_the_runtime_writes() {
     assert_eq!(report.lines.read, lines.len() as u64);
     assert_eq!(report.lines.used, lines.len() as u64);
     assert_eq!(report.problems.skipped_lines(), 0, "{:?}", report.problems);
-    assert_eq!(report.problems.wrong_type.lines, 0, "{:?}", report.problems.wrong_type_fields);
+    assert_eq!(
+        report.problems.wrong_type.lines, 0,
+        "{:?}",
+        report.problems.wrong_type_fields
+    );
     assert_eq!(report.lines.by_event, by_event);
 
     let of = |kind: &str| -> Vec<&Value> { lines.iter().filter(|l| l["event"] == kind).collect() };
@@ -159,9 +173,15 @@ fn the_report_uses_every_line_the_runtime_writes() {
 
     // Per operation: counts and sums as the lines give them.
     for culprit in &report.culprits {
-        let mine: Vec<&&Value> = ops.iter().filter(|l| l["op_name"] == culprit.operation.as_str()).collect();
+        let mine: Vec<&&Value> = ops
+            .iter()
+            .filter(|l| l["op_name"] == culprit.operation.as_str())
+            .collect();
         assert_eq!(culprit.logged, mine.len() as u64, "{}", culprit.operation);
-        let spikes = mine.iter().filter(|l| l["event"] == "memory_spike_operation").count();
+        let spikes = mine
+            .iter()
+            .filter(|l| l["event"] == "memory_spike_operation")
+            .count();
         assert_eq!(culprit.spikes, spikes as u64, "{}", culprit.operation);
         let failed = mine.iter().filter(|l| l["success"] == false).count();
         assert_eq!(culprit.failed, failed as u64, "{}", culprit.operation);
@@ -171,21 +191,51 @@ fn the_report_uses_every_line_the_runtime_writes() {
                 let alloc: f64 = mine.iter().map(|l| f(&l["alloc_bytes"])).sum();
                 // The larger of the events' and the monitor's sums.
                 assert!(culprit.net_bytes.unwrap() >= net, "{}", culprit.operation);
-                assert!(culprit.alloc_bytes.unwrap() >= alloc, "{}", culprit.operation);
+                assert!(
+                    culprit.alloc_bytes.unwrap() >= alloc,
+                    "{}",
+                    culprit.operation
+                );
             }
-            let max_duration = mine.iter().map(|l| f(&l["duration_ms"])).fold(0.0, f64::max);
-            assert_eq!(culprit.duration_ms.max, Some(max_duration), "{}", culprit.operation);
+            let max_duration = mine
+                .iter()
+                .map(|l| f(&l["duration_ms"]))
+                .fold(0.0, f64::max);
+            assert_eq!(
+                culprit.duration_ms.max,
+                Some(max_duration),
+                "{}",
+                culprit.operation
+            );
             if mine.iter().any(|l| l.get("peak_bytes").is_some()) {
                 let max_peak = mine.iter().map(|l| f(&l["peak_bytes"])).fold(0.0, f64::max);
-                assert_eq!(culprit.peak_bytes.max, Some(max_peak), "{}", culprit.operation);
+                assert_eq!(
+                    culprit.peak_bytes.max,
+                    Some(max_peak),
+                    "{}",
+                    culprit.operation
+                );
             }
             if mine.iter().any(|l| l.get("retained_bytes").is_some()) {
-                assert!(culprit.retained_growth_bytes.is_some(), "{}", culprit.operation);
+                assert!(
+                    culprit.retained_growth_bytes.is_some(),
+                    "{}",
+                    culprit.operation
+                );
             }
         }
     }
-    let names: Vec<&str> = report.culprits.iter().map(|c| c.operation.as_str()).collect();
-    for name in ["keeps-eight-mb", "spikes-thirty-mb", "fails-upstream", "allocates-two-hundred-mb"] {
+    let names: Vec<&str> = report
+        .culprits
+        .iter()
+        .map(|c| c.operation.as_str())
+        .collect();
+    for name in [
+        "keeps-eight-mb",
+        "spikes-thirty-mb",
+        "fails-upstream",
+        "allocates-two-hundred-mb",
+    ] {
         assert!(names.contains(&name), "{name} not in {names:?}");
     }
     // The 200 MB operation is the one alerts named first.
@@ -198,7 +248,12 @@ fn the_report_uses_every_line_the_runtime_writes() {
     assert!(big.alloc_bytes.unwrap() >= 200.0 * MB as f64);
 
     // Alerts, reclaims, fetches, caches, process memory.
-    let alert_kinds = ["critical_rss_spike", "critical_memory_exceeded", "memory_growth_detected", "memory_leak_suspect"];
+    let alert_kinds = [
+        "critical_rss_spike",
+        "critical_memory_exceeded",
+        "memory_growth_detected",
+        "memory_leak_suspect",
+    ];
     let alerts: u64 = alert_kinds.iter().map(|k| of(k).len() as u64).sum();
     assert_eq!(report.alerts.total, alerts);
     assert_eq!(report.reclaims.runs, of("memory_reclaim").len() as u64);
@@ -209,7 +264,10 @@ fn the_report_uses_every_line_the_runtime_writes() {
     assert_eq!(report.large_fetches.total, large as u64);
     let failed = ops.iter().filter(|l| l["success"] == false).count();
     assert_eq!(report.failed_operations.total, failed as u64);
-    assert_eq!(report.failed_operations.shown[0].error.as_deref(), Some("upstream answered HTTP 502"));
+    assert_eq!(
+        report.failed_operations.shown[0].error.as_deref(),
+        Some("upstream answered HTTP 502")
+    );
 
     let cache_lines = of("cache_stats_snapshot");
     let cache = report
@@ -219,20 +277,32 @@ fn the_report_uses_every_line_the_runtime_writes() {
         .find(|c| c.name == "runtime_test_cache")
         .expect("the cache is reported");
     assert_eq!(cache.first, 1.0);
-    assert_eq!(cache.last, f(&cache_lines.last().unwrap()["runtime_test_cache"]));
+    assert_eq!(
+        cache.last,
+        f(&cache_lines.last().unwrap()["runtime_test_cache"])
+    );
     assert_eq!(cache.max_size, Some(2.0));
     assert_eq!(cache.at_capacity, of("cache_at_capacity").len() as u64);
     assert_eq!(report.caches.snapshots, cache_lines.len() as u64);
 
     let snapshots = of("memory_snapshot");
     assert_eq!(report.memory.snapshots, snapshots.len() as u64);
-    let peak_snapshot_rss = snapshots.iter().map(|l| f(&l["rss_mb"])).fold(0.0, f64::max);
+    let peak_snapshot_rss = snapshots
+        .iter()
+        .map(|l| f(&l["rss_mb"]))
+        .fold(0.0, f64::max);
     assert!(report.memory.rss_mb.unwrap().peak >= peak_snapshot_rss);
     let started = of("memory_monitor_started");
-    assert_eq!(report.memory.critical_rss_mb, Some(f(&started[0]["critical_rss_threshold_mb"])));
+    assert_eq!(
+        report.memory.critical_rss_mb,
+        Some(f(&started[0]["critical_rss_threshold_mb"]))
+    );
 
     // The summary and the picture come out of it without trouble.
-    let text = memtrack_cli::render::terminal::render(&report, memtrack_cli::render::style::Style::plain());
+    let text = memtrack_cli::render::terminal::render(
+        &report,
+        memtrack_cli::render::style::Style::plain(),
+    );
     assert!(text.contains("\nskipped lines: none\n"), "{text}");
     let svg = memtrack_cli::render::svg::render(&report);
     assert!(svg.contains("allocates-two-hundred-mb") || svg.contains("keeps-eight-mb"));
@@ -244,7 +314,10 @@ fn the_report_uses_every_line_the_runtime_writes() {
 #[test]
 fn the_report_knows_every_event_the_runtime_sources_name() {
     fn walk(dir: &Path, found: &mut BTreeSet<String>) {
-        for entry in std::fs::read_dir(dir).expect("read the runtime sources").flatten() {
+        for entry in std::fs::read_dir(dir)
+            .expect("read the runtime sources")
+            .flatten()
+        {
             let path = entry.path();
             if path.is_dir() {
                 walk(&path, found);
@@ -268,6 +341,9 @@ fn the_report_knows_every_event_the_runtime_sources_name() {
         assert!(found.contains(name), "the runtime no longer names {name}");
     }
     for name in &found {
-        assert!(EVENTS.contains(&name.as_str()), "the report does not know the event {name:?}");
+        assert!(
+            EVENTS.contains(&name.as_str()),
+            "the report does not know the event {name:?}"
+        );
     }
 }

@@ -160,6 +160,6 @@ mod tests {
                 (3, Vec::new(), false, true),
             ]
         );
-        assert_eq!(all(b"0123456789\n", 10, 4)[0].3, false, "exactly max is kept");
+        assert!(!all(b"0123456789\n", 10, 4)[0].3, "exactly max is kept");
     }
 }

@@ -4,9 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::caches::Caches;
-use super::findings::{
-    Alert, Fetch, HistoryEntry, Listing, OperationRow, Reclaims, Spike, Time,
-};
+use super::findings::{Alert, Fetch, HistoryEntry, Listing, OperationRow, Reclaims, Spike, Time};
 use super::keep::{FirstLast, Largest};
 use super::memory::Memory;
 use super::operations::{OpStats, SeriesBasis, rank_order};
@@ -238,7 +236,10 @@ impl Builder {
 
     /// Whether `--op` leaves this operation out.
     fn excluded(&self, op: &str) -> bool {
-        self.options.operation.as_deref().is_some_and(|only| only != op)
+        self.options
+            .operation
+            .as_deref()
+            .is_some_and(|only| only != op)
     }
 
     fn op(&mut self, name: &str) -> &mut OpStats {
@@ -316,14 +317,18 @@ impl Builder {
                 }
             }
             "memory_monitor_started" => {
-                self.memory.critical_rss_mb = n.critical_rss_threshold_mb.or(self.memory.critical_rss_mb);
-                self.memory.critical_spike_mb =
-                    n.critical_spike_threshold_mb.or(self.memory.critical_spike_mb);
+                self.memory.critical_rss_mb =
+                    n.critical_rss_threshold_mb.or(self.memory.critical_rss_mb);
+                self.memory.critical_spike_mb = n
+                    .critical_spike_threshold_mb
+                    .or(self.memory.critical_spike_mb);
             }
             "memory_snapshot" => {
                 self.memory.snapshots += 1;
                 for top in line.top_operations.iter().flatten() {
-                    let Some(name) = top.operation.as_deref() else { continue };
+                    let Some(name) = top.operation.as_deref() else {
+                        continue;
+                    };
                     if !self.excluded(name) {
                         self.op(name).interval(t, top);
                     }
@@ -458,8 +463,18 @@ impl Builder {
                 .then(|| listing_first_last(self.history)),
             problems: self.problems,
             timeline: Timeline {
-                rss_mb: self.memory.rss.as_ref().map(super::memory::Level::points).unwrap_or_default(),
-                heap_mb: self.memory.heap.as_ref().map(super::memory::Level::points).unwrap_or_default(),
+                rss_mb: self
+                    .memory
+                    .rss
+                    .as_ref()
+                    .map(super::memory::Level::points)
+                    .unwrap_or_default(),
+                heap_mb: self
+                    .memory
+                    .heap
+                    .as_ref()
+                    .map(super::memory::Level::points)
+                    .unwrap_or_default(),
                 alerts: sorted(self.markers.alerts.points()),
                 spikes: sorted(self.markers.spikes.points()),
                 reclaims: sorted(self.markers.reclaims.points()),

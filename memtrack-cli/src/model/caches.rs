@@ -128,7 +128,7 @@ impl Caches {
     /// the latest row is kept aside so the last snapshot is always shown.
     fn keep_row(&mut self, row: CacheRow) {
         let stride = self.stride.max(1);
-        if (self.snapshots - 1) % stride != 0 {
+        if !(self.snapshots - 1).is_multiple_of(stride) {
             self.latest = Some(row);
             return;
         }
@@ -179,7 +179,11 @@ impl Caches {
                 c
             })
             .collect();
-        out.sort_by(|a, b| b.growth.total_cmp(&a.growth).then_with(|| a.name.cmp(&b.name)));
+        out.sort_by(|a, b| {
+            b.growth
+                .total_cmp(&a.growth)
+                .then_with(|| a.name.cmp(&b.name))
+        });
         out
     }
 

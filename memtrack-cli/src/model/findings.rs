@@ -75,7 +75,9 @@ impl Alert {
             time: Time(t),
             kind: kind.to_owned(),
             rss_mb: n.rss_mb,
-            delta_mb: n.rss_delta_mb.filter(|_| kind != "memory_growth_detected")
+            delta_mb: n
+                .rss_delta_mb
+                .filter(|_| kind != "memory_growth_detected")
                 .or(n.delta_mb)
                 .or(n.total_growth_mb),
             heap_mb: n.heap_used_mb.or(n.current_heap_mb),

@@ -246,7 +246,10 @@ impl OpStats {
     /// Allocated bytes, taken like [`OpStats::net_bytes`].
     #[must_use]
     pub fn alloc_bytes(&self) -> Option<f64> {
-        larger(self.alloc_bytes.0, self.intervals.alloc_mb.0.map(|mb| mb * MB))
+        larger(
+            self.alloc_bytes.0,
+            self.intervals.alloc_mb.0.map(|mb| mb * MB),
+        )
     }
 
     /// RSS growth in MB, taken like [`OpStats::net_bytes`].
@@ -407,7 +410,9 @@ impl SeriesBasis {
         match self {
             SeriesBasis::Retained => "retained MB (live bytes each operation owns)",
             SeriesBasis::IntervalNet => "allocated minus freed, MB (running total)",
-            SeriesBasis::EventNet => "allocated minus freed by logged operations, MB (running total)",
+            SeriesBasis::EventNet => {
+                "allocated minus freed by logged operations, MB (running total)"
+            }
             SeriesBasis::EventAlloc => "allocated by logged operations, MB (running total)",
             SeriesBasis::IntervalRss => "RSS growth charged, MB (running total)",
         }
@@ -441,7 +446,7 @@ mod tests {
 
     #[test]
     fn ranking_follows_retained_then_net_then_alloc_then_spikes_then_name() {
-        let mut ops = vec![
+        let mut ops = [
             op("churn", None, Some(0.0), 9e9, 0),
             op("spiky", None, Some(1.0), 1.0, 3),
             op("leak", Some(10.0), Some(5.0), 1.0, 0),
@@ -454,7 +459,9 @@ mod tests {
         let names: Vec<&str> = ops.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(
             names,
-            ["leak", "cache", "spiky2", "spiky", "churn", "a-tie", "b-tie"]
+            [
+                "leak", "cache", "spiky2", "spiky", "churn", "a-tie", "b-tie"
+            ]
         );
     }
 

@@ -468,10 +468,16 @@ mod tests {
         let text = br#"{"event":"memory_snapshot","top_operations":[{"operation":"a","retained_mb":12.5,"retained_growth_mb":2.0,"alloc_mb":3,"net_mb":2,"count":4,"active":1},{"operation":"b","rss_growth_mb":7.25,"count":1,"active":0},{"no_name":1},"junk"],"top_operations_basis":"retained"}"#;
         let line = parse_line(text).unwrap();
         let ops = line.top_operations;
-        assert_eq!(ops, None, "entries that are not operations make the field wrong");
+        assert_eq!(
+            ops, None,
+            "entries that are not operations make the field wrong"
+        );
         assert_eq!(
             line.wrong,
-            [("top_operations", "an array with entries that are not operations")]
+            [(
+                "top_operations",
+                "an array with entries that are not operations"
+            )]
         );
 
         let text = br#"{"event":"memory_snapshot","top_operations":[{"operation":"a","retained_mb":12.5,"retained_growth_mb":2.0,"alloc_mb":3,"net_mb":2,"count":4,"active":1},{"operation":"b","rss_growth_mb":7.25,"count":"x","active":0}],"top_operations_basis":"retained"}"#;
@@ -533,10 +539,19 @@ mod tests {
     fn what_is_not_a_line() {
         assert_eq!(parse_line(b"").unwrap_err(), LineError::Blank);
         assert_eq!(parse_line(b"  \t").unwrap_err(), LineError::Blank);
-        assert_eq!(parse_line(b"INFO started").unwrap_err(), LineError::NotJsonObject);
+        assert_eq!(
+            parse_line(b"INFO started").unwrap_err(),
+            LineError::NotJsonObject
+        );
         assert_eq!(parse_line(b"[1,2]").unwrap_err(), LineError::NotJsonObject);
-        assert_eq!(parse_line(b"{\"a\":1} x").unwrap_err(), LineError::BrokenJson);
-        assert_eq!(parse_line(b"{\"a\":\"\xff\"}").unwrap_err(), LineError::BrokenJson);
+        assert_eq!(
+            parse_line(b"{\"a\":1} x").unwrap_err(),
+            LineError::BrokenJson
+        );
+        assert_eq!(
+            parse_line(b"{\"a\":\"\xff\"}").unwrap_err(),
+            LineError::BrokenJson
+        );
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
         // Deeply nested values nobody reads are skipped without recursion.
         assert!(parse_line(deep.as_bytes()).is_ok());

@@ -48,7 +48,10 @@ fn number(bytes: &[u8], at: usize, digits: usize) -> Option<i64> {
 }
 
 fn expect(bytes: &[u8], at: usize, what: &[u8]) -> Option<()> {
-    bytes.get(at..at + what.len()).filter(|s| s.eq_ignore_ascii_case(what)).map(|_| ())
+    bytes
+        .get(at..at + what.len())
+        .filter(|s| s.eq_ignore_ascii_case(what))
+        .map(|_| ())
 }
 
 /// Milliseconds since the Unix epoch of an RFC 3339 date-time

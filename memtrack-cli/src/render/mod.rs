@@ -2,9 +2,9 @@
 //! document, the SVG picture and the HTML page.
 
 pub mod format;
-pub mod style;
-pub mod table;
-pub mod summary;
-pub mod terminal;
 pub mod html;
+pub mod style;
+pub mod summary;
 pub mod svg;
+pub mod table;
+pub mod terminal;

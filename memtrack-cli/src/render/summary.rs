@@ -8,8 +8,8 @@ use super::table::{Align, Cell, Paint, Table};
 use crate::model::Report;
 use crate::model::findings::{Alert, OperationRow};
 use crate::model::memory::LevelSummary;
-use crate::model::problems::Count;
 use crate::model::operations::Culprit;
+use crate::model::problems::Count;
 
 /// Culprits listed (all are in `--json`).
 pub const CULPRITS_SHOWN: usize = 10;
@@ -91,19 +91,11 @@ pub fn sections(report: &Report) -> Vec<Section> {
     fetches(out, report, clock);
     operations(
         out,
-        &format!(
-            "operations slower than {}",
-            millis(report.window.slow_ms)
-        ),
+        &format!("operations slower than {}", millis(report.window.slow_ms)),
         &report.slow_operations,
         clock,
     );
-    operations(
-        out,
-        "failed operations",
-        &report.failed_operations,
-        clock,
-    );
+    operations(out, "failed operations", &report.failed_operations, clock);
     caches(out, report, clock);
     problems(out, report);
     doc.sections
@@ -112,7 +104,6 @@ pub fn sections(report: &Report) -> Vec<Section> {
 fn or_dash(v: Option<String>) -> String {
     v.unwrap_or_else(|| "-".to_owned())
 }
-
 
 fn header(out: &mut Doc, report: &Report) {
     out.section(format!("memtrack report: {}", report.log));
@@ -142,7 +133,11 @@ fn header(out: &mut Doc, report: &Report) {
         let _ = write!(lines, ", {} skipped (see the end)", count(skipped));
     }
     if l.outside_window > 0 {
-        let _ = write!(lines, ", {} outside the time window", count(l.outside_window));
+        let _ = write!(
+            lines,
+            ", {} outside the time window",
+            count(l.outside_window)
+        );
     }
     if l.other_operations > 0 {
         let _ = write!(lines, ", {} of other operations", count(l.other_operations));
@@ -211,7 +206,10 @@ fn memory(out: &mut Doc, report: &Report, clock: Clock) {
                 Paint::Bad,
             ),
             Some(p) => (
-                format!(" (not reached: peak is {:.0} % of it)", p / threshold * 100.0),
+                format!(
+                    " (not reached: peak is {:.0} % of it)",
+                    p / threshold * 100.0
+                ),
                 Paint::None,
             ),
             None => (String::new(), Paint::None),
@@ -272,8 +270,7 @@ fn alerts(out: &mut Doc, report: &Report, clock: Clock) {
         .iter()
         .map(|(k, n)| format!("{k} {}", count(*n)))
         .collect();
-    out.section(format!("alerts: {} ({})", count(total), kinds.join(", ")),
-    );
+    out.section(format!("alerts: {} ({})", count(total), kinds.join(", ")));
     let mut t = Table::new(&[
         ("time", Align::Left),
         ("alert", Align::Left),
@@ -289,7 +286,12 @@ fn alerts(out: &mut Doc, report: &Report, clock: Clock) {
         ]);
     }
     out.table(t);
-    more(out, report.alerts.total, report.alerts.shown.len(), "first and last");
+    more(
+        out,
+        report.alerts.total,
+        report.alerts.shown.len(),
+        "first and last",
+    );
 }
 
 fn more(out: &mut Doc, total: u64, shown: usize, which: &str) {
@@ -339,8 +341,7 @@ fn culprits(out: &mut Doc, report: &Report) {
         out.section("culprits: no operation in the log");
         return;
     }
-    out.section(format!("culprits, ranked by {}", report.ranking),
-    );
+    out.section(format!("culprits, ranked by {}", report.ranking));
     let shown = report.culprits.iter().take(CULPRITS_SHOWN);
     let mut t = Table::new(&[
         ("#", Align::Right),
@@ -439,8 +440,7 @@ fn operation_history(
     clock: Clock,
 ) {
     let name = report.window.operation.as_deref().unwrap_or_default();
-    out.section(format!("history of {name}: {} lines", count(history.total)),
-    );
+    out.section(format!("history of {name}: {} lines", count(history.total)));
     if history.shown.is_empty() {
         return;
     }
@@ -480,7 +480,7 @@ fn spikes(out: &mut Doc, report: &Report, clock: Clock) {
         out.section("spike operations: none");
         return;
     }
-    out.section(&format!("spike operations: {}", count(s.total)));
+    out.section(format!("spike operations: {}", count(s.total)));
     let mut t = Table::new(&[
         ("time", Align::Left),
         ("operation", Align::Left),
@@ -514,10 +514,10 @@ fn fetches(out: &mut Doc, report: &Report, clock: Clock) {
         bytes_or_mb(report.window.large_fetch_bytes)
     );
     if f.total == 0 {
-        out.section(&format!("{title}: none"));
+        out.section(format!("{title}: none"));
         return;
     }
-    out.section(&format!("{title}: {}", count(f.total)));
+    out.section(format!("{title}: {}", count(f.total)));
     let mut t = Table::new(&[
         ("time", Align::Left),
         ("host", Align::Left),
@@ -556,10 +556,10 @@ fn operations(
     clock: Clock,
 ) {
     if rows.total == 0 {
-        out.section(&format!("{title}: none"));
+        out.section(format!("{title}: none"));
         return;
     }
-    out.section(&format!("{title}: {}", count(rows.total)));
+    out.section(format!("{title}: {}", count(rows.total)));
     let mut t = Table::new(&[
         ("time", Align::Left),
         ("operation", Align::Left),
@@ -604,8 +604,7 @@ fn caches(out: &mut Doc, report: &Report, clock: Clock) {
     } else {
         format!("grew most: {}", grew.join(", "))
     };
-    out.section(format!("caches: {} snapshots; {grew}", count(c.snapshots)),
-    );
+    out.section(format!("caches: {} snapshots; {grew}", count(c.snapshots)));
     let mut t = Table::new(&[
         ("cache", Align::Left),
         ("first", Align::Right),
@@ -741,7 +740,12 @@ fn problems(out: &mut Doc, report: &Report) {
             "have an event memtrack does not write",
             "unknown",
         ),
-        (&p.no_timestamp, "has no `timestamp`", "have no `timestamp`", ""),
+        (
+            &p.no_timestamp,
+            "has no `timestamp`",
+            "have no `timestamp`",
+            "",
+        ),
         (
             &p.bad_timestamp,
             "has a `timestamp` that is not an RFC 3339 date-time",
@@ -783,7 +787,11 @@ fn problems(out: &mut Doc, report: &Report) {
             .iter()
             .map(|(f, c)| format!("{f} ×{}", count(*c)))
             .collect();
-        let have = if p.wrong_type.lines == 1 { "has" } else { "have" };
+        let have = if p.wrong_type.lines == 1 {
+            "has"
+        } else {
+            "have"
+        };
         messages.push(format!(
             "{} {have} fields of the wrong type ({}): those fields ignored, the rest used ({})",
             lines_word(p.wrong_type.lines),

@@ -149,11 +149,7 @@ fn draw(report: &Report, svg: &mut String) -> Result<(), String> {
         None => format!("memory over time: {} (no memtrack event)", report.log),
     };
     title
-        .draw_text(
-            &title_text,
-            &(FONT, 20).into_font().color(&TEXT),
-            (16, 14),
-        )
+        .draw_text(&title_text, &(FONT, 20).into_font().color(&TEXT), (16, 14))
         .map_err(|e| e.to_string())?;
     let areas = rest.split_by_breakpoints([0; 0], [340, 470]);
     let [memory, markers, operations] = areas.as_slice() else {

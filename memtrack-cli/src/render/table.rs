@@ -116,7 +116,13 @@ impl Table {
     #[must_use]
     pub fn to_html(&self) -> String {
         use super::html::{class, escape};
-        let align = |a: Align| if a == Align::Right { " class=\"r\"" } else { "" };
+        let align = |a: Align| {
+            if a == Align::Right {
+                " class=\"r\""
+            } else {
+                ""
+            }
+        };
         let mut out = String::from("<table>\n<tr>");
         for (name, a) in &self.columns {
             out.push_str(&format!("<th{}>{}</th>", align(*a), escape(name)));
