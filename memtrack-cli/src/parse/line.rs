@@ -27,12 +27,10 @@ macro_rules! fields {
         pub enum $id { $($field,)* }
 
         impl $id {
-            fn lookup(key: &str) -> Option<Self> {
-                match key {
-                    $(stringify!($field) => Some($id::$field),)*
-                    _ => None,
-                }
-            }
+            /// Every key.
+            #[allow(dead_code)]
+            const ALL: &'static [$id] = &[$($id::$field,)*];
+
 
             /// The JSON key.
             #[must_use]
@@ -83,6 +81,59 @@ fields!(
 
 /// The numeric fields of every memtrack event.
 pub type NumberFields<'de> = Numbers_<'de>;
+
+/// What a key of a log line is.
+enum Key {
+    Number(NumberKey),
+    Text(TextKey),
+    Flag(FlagKey),
+    Timestamp,
+    Event,
+    Target,
+    TopOperations,
+    GrowthPerInterval,
+    CacheMax,
+    Other,
+}
+
+/// Declares the one lookup from a JSON key to [`Key`].
+macro_rules! key_lookup {
+    (number { $($n:ident),* $(,)? } text { $($t:ident),* $(,)? } flag { $($f:ident),* $(,)? }) => {
+        fn key_of(key: &str) -> Key {
+            match key {
+                $(stringify!($n) => Key::Number(NumberKey::$n),)*
+                $(stringify!($t) => Key::Text(TextKey::$t),)*
+                $(stringify!($f) => Key::Flag(FlagKey::$f),)*
+                "timestamp" => Key::Timestamp,
+                "event" => Key::Event,
+                "target" => Key::Target,
+                "top_operations" => Key::TopOperations,
+                "growth_mb_per_interval" => Key::GrowthPerInterval,
+                "cache_max" => Key::CacheMax,
+                _ => Key::Other,
+            }
+        }
+    };
+}
+
+key_lookup! {
+    number {
+        duration_ms, rss_start_mb, rss_end_mb, rss_delta_mb, heap_start_mb, heap_end_mb,
+        heap_delta_mb, alloc_bytes, freed_bytes, net_bytes, peak_bytes, allocs,
+        retained_bytes, elapsed_ms, rss_mb, heap_used_mb, heap_total_mb,
+        heap_used_delta_mb, uptime_minutes, active_operations, initial_heap_mb,
+        initial_rss_mb, critical_rss_threshold_mb, critical_spike_threshold_mb,
+        threshold_mb, delta_mb, current_heap_mb, content_length_bytes, status,
+        estimated_bytes, reclaim_duration_ms, rss_before_mb, rss_after_mb, freed_mb,
+        size, max_size, intervals, retained_mb, total_growth_mb, threshold_bytes,
+        cache_count,
+    }
+    text {
+        op_name, ended_by, error, url_host, source, checkpoint, context, operation,
+        reason, cache, top_operations_basis, top_operation, action,
+    }
+    flag { success, effective, large, slow }
+}
 
 /// One entry of `top_operations`.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -166,7 +217,9 @@ pub fn parse_line(bytes: &[u8]) -> Result<LogLine<'_>, LineError> {
     if bytes[first] != b'{' {
         return Err(LineError::NotJsonObject);
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Validating the whole line once is faster than validating string by string.
+    let text = std::str::from_utf8(bytes).map_err(|_| LineError::BrokenJson)?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let mut line = LogLine::default();
     LineSeed(&mut line)
         .deserialize(&mut de)
@@ -198,60 +251,65 @@ impl<'de> Visitor<'de> for LineSeed<'_, 'de> {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            if let Some(id) = NumberKey::lookup(&key) {
-                match map.next_value_seed(Number)? {
+            match key_of(&key) {
+                Key::Number(id) => match map.next_value_seed(Number)? {
                     Read::Value(v) => line.number.set(id, v),
                     Read::Null => {}
                     Read::Wrong(found) => line.wrong.push((id.name(), found)),
-                }
-            } else if let Some(id) = TextKey::lookup(&key) {
-                match map.next_value_seed(Str)? {
+                },
+                Key::Text(id) => match map.next_value_seed(Str)? {
                     Read::Value(v) => line.text.set(id, v),
                     Read::Null => {}
                     Read::Wrong(found) => line.wrong.push((id.name(), found)),
-                }
-            } else if let Some(id) = FlagKey::lookup(&key) {
-                match map.next_value_seed(Bool)? {
+                },
+                Key::Flag(id) => match map.next_value_seed(Bool)? {
                     Read::Value(v) => line.flag.set(id, v),
                     Read::Null => {}
                     Read::Wrong(found) => line.wrong.push((id.name(), found)),
-                }
-            } else {
-                match key.as_ref() {
-                    "timestamp" => match map.next_value_seed(Str)? {
-                        Read::Value(v) => line.timestamp = Some(v),
-                        Read::Null => {}
-                        Read::Wrong(found) => line.wrong.push(("timestamp", found)),
-                    },
-                    "event" => match map.next_value_seed(Str)? {
-                        Read::Value(v) => line.event = Some(v),
-                        Read::Null => {}
-                        Read::Wrong(found) => line.wrong.push(("event", found)),
-                    },
-                    "target" => line.target = map.next_value_seed(Str)?.ok(),
-                    "top_operations" => match map.next_value_seed(TopOperations)? {
-                        Read::Value(v) => line.top_operations = Some(v),
-                        Read::Null => {}
-                        Read::Wrong(found) => line.wrong.push(("top_operations", found)),
-                    },
-                    "growth_mb_per_interval" => match map.next_value_seed(Numbers)? {
-                        Read::Value(v) => line.growth_mb_per_interval = Some(v),
-                        Read::Null => {}
-                        Read::Wrong(found) => line.wrong.push(("growth_mb_per_interval", found)),
-                    },
-                    "cache_max" => line.cache_max = map.next_value_seed(NumberMap)?,
-                    _ => {
-                        if let Some(v) = map.next_value_seed(AnyNumber)?
-                            && line.other_numbers.len() < MAX_ARRAY
-                        {
-                            line.other_numbers.push((key, v));
-                        }
+                },
+                Key::Timestamp => match map.next_value_seed(Str)? {
+                    Read::Value(v) => line.timestamp = Some(v),
+                    Read::Null => {}
+                    Read::Wrong(found) => line.wrong.push(("timestamp", found)),
+                },
+                Key::Event => match map.next_value_seed(Str)? {
+                    Read::Value(v) => line.event = Some(v),
+                    Read::Null => {}
+                    Read::Wrong(found) => line.wrong.push(("event", found)),
+                },
+                Key::Target => line.target = map.next_value_seed(Str)?.ok(),
+                Key::TopOperations => match map.next_value_seed(TopOperations)? {
+                    Read::Value(v) => line.top_operations = Some(v),
+                    Read::Null => {}
+                    Read::Wrong(found) => line.wrong.push(("top_operations", found)),
+                },
+                Key::GrowthPerInterval => match map.next_value_seed(Numbers)? {
+                    Read::Value(v) => line.growth_mb_per_interval = Some(v),
+                    Read::Null => {}
+                    Read::Wrong(found) => line.wrong.push(("growth_mb_per_interval", found)),
+                },
+                Key::CacheMax => line.cache_max = map.next_value_seed(NumberMap)?,
+                // Numbers of other fields are kept only where they are cache sizes
+                // (or before the event is known); elsewhere they are skipped unread.
+                Key::Other if collects_numbers(line.event.as_deref()) => {
+                    if let Some(v) = map.next_value_seed(AnyNumber)?
+                        && line.other_numbers.len() < MAX_ARRAY
+                    {
+                        line.other_numbers.push((key, v));
                     }
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Whether the fields not listed are worth keeping on a line of `event`.
+fn collects_numbers(event: Option<&str>) -> bool {
+    matches!(event, None | Some("cache_stats_snapshot"))
 }
 
 /// `top_operations`: an array of objects.
@@ -455,12 +513,25 @@ mod tests {
         assert_eq!(line.number.retained_bytes, Some(26_214_400.0));
         assert_eq!(line.number.rss_delta_mb, Some(25.5));
         assert_eq!(line.flag.success, Some(true));
-        assert_eq!(
-            line.other_numbers,
-            vec![(Text::Borrowed("article_cache"), 3.0)]
-        );
+        // Cache sizes on operation events are not read (only cache stats'); the
+        // value is skipped.
+        assert!(line.other_numbers.is_empty());
         assert!(line.wrong.is_empty());
         assert!(matches!(line.text.op_name, Some(Text::Borrowed(_))));
+    }
+
+    #[test]
+    fn every_declared_field_is_looked_up() {
+        for id in NumberKey::ALL {
+            assert!(matches!(key_of(id.name()), Key::Number(k) if k == *id), "{}", id.name());
+        }
+        for id in TextKey::ALL {
+            assert!(matches!(key_of(id.name()), Key::Text(k) if k == *id), "{}", id.name());
+        }
+        for id in FlagKey::ALL {
+            assert!(matches!(key_of(id.name()), Key::Flag(k) if k == *id), "{}", id.name());
+        }
+        assert!(matches!(key_of("message"), Key::Other));
     }
 
     #[test]
