@@ -23,7 +23,7 @@ reports what happened to memory and which operation did it.
   --svg FILE     draw memory over time, with the top operations, as SVG
   --html FILE    a page with the picture and the tables
   --json         print the report as one JSON document instead of text
-  --slow-ms N    list operations at least this slow (default 5000)
+  --slow-ms N    list operations slower than N ms (default 5000)
   -h, --help     this text
   -V, --version  the version
 

@@ -66,7 +66,7 @@ pub struct Options {
     pub until: Option<TimeBound>,
     /// Only this operation's events (process figures stay).
     pub operation: Option<String>,
-    /// Operations at least this slow are listed (ms).
+    /// Operations slower than this are listed (ms).
     pub slow_ms: f64,
     /// Fetches larger than this are listed (bytes).
     pub large_fetch_bytes: f64,
@@ -277,7 +277,7 @@ impl Builder {
                     self.spikes.offer(size, row);
                 }
                 let duration = n.duration_ms.unwrap_or(0.0);
-                if duration >= self.options.slow_ms {
+                if duration > self.options.slow_ms {
                     self.slow
                         .offer(duration, OperationRow::from_line(t, kind, op, line));
                 }

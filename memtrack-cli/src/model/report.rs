@@ -62,7 +62,7 @@ pub struct Window {
     pub until: Option<Time>,
     /// `--op`.
     pub operation: Option<String>,
-    /// Operations at least this slow are listed (ms).
+    /// Operations slower than this are listed (ms).
     pub slow_ms: f64,
     /// Fetches larger than this are listed (bytes).
     pub large_fetch_bytes: f64,
