@@ -153,7 +153,19 @@ mod tests {
     #[test]
     fn buckets_are_ordered_and_contain_their_values() {
         let mut last = 0;
-        for v in [1e-300, 0.001, 0.5, 1.0, 1.04, 2.0, 3.0, 1e6, 1e18, 1e300, f64::MAX] {
+        for v in [
+            1e-300,
+            0.001,
+            0.5,
+            1.0,
+            1.04,
+            2.0,
+            3.0,
+            1e6,
+            1e18,
+            1e300,
+            f64::MAX,
+        ] {
             let b = bucket_of(v);
             assert!(b > last, "{v}");
             last = b;

@@ -523,13 +523,25 @@ mod tests {
     #[test]
     fn every_declared_field_is_looked_up() {
         for id in NumberKey::ALL {
-            assert!(matches!(key_of(id.name()), Key::Number(k) if k == *id), "{}", id.name());
+            assert!(
+                matches!(key_of(id.name()), Key::Number(k) if k == *id),
+                "{}",
+                id.name()
+            );
         }
         for id in TextKey::ALL {
-            assert!(matches!(key_of(id.name()), Key::Text(k) if k == *id), "{}", id.name());
+            assert!(
+                matches!(key_of(id.name()), Key::Text(k) if k == *id),
+                "{}",
+                id.name()
+            );
         }
         for id in FlagKey::ALL {
-            assert!(matches!(key_of(id.name()), Key::Flag(k) if k == *id), "{}", id.name());
+            assert!(
+                matches!(key_of(id.name()), Key::Flag(k) if k == *id),
+                "{}",
+                id.name()
+            );
         }
         assert!(matches!(key_of("message"), Key::Other));
     }

@@ -66,7 +66,7 @@ impl Doc {
     }
 
     fn table(&mut self, table: Table) {
-        self.block(Block::Table(table));
+        self.block(Block::Table(table.without_empty_columns()));
     }
 }
 
@@ -343,6 +343,9 @@ fn culprits(out: &mut Doc, report: &Report) {
     }
     out.section(format!("culprits, ranked by {}", report.ranking));
     let shown = report.culprits.iter().take(CULPRITS_SHOWN);
+    // RSS growth charged to an operation includes whatever ran beside it: shown
+    // only when the log has no heap figures to go by.
+    let heap_figures = report.culprits.iter().any(|c| c.alloc_bytes.is_some());
     let mut t = Table::new(&[
         ("#", Align::Right),
         ("operation", Align::Left),
@@ -369,7 +372,11 @@ fn culprits(out: &mut Doc, report: &Report) {
             or_dash(c.net_bytes.map(signed_bytes)).into(),
             or_dash(c.alloc_bytes.map(bytes)).into(),
             count(c.spikes).into(),
-            or_dash(c.rss_growth_mb.map(signed_mb)).into(),
+            if heap_figures {
+                "-".into()
+            } else {
+                or_dash(c.rss_growth_mb.map(signed_mb)).into()
+            },
             culprit_notes(c).into(),
         ]);
     }

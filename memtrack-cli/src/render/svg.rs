@@ -85,22 +85,29 @@ impl TimeAxis {
         x
     }
 
-    /// From the whole unit before the first event to a little after the last, so
-    /// that markers at either end are drawn whole.
+    /// From the first event to the last, with a little room at either end so that
+    /// markers there are drawn whole.
     fn range(&self) -> std::ops::Range<f64> {
-        let start = self.first.floor();
-        start..self.last + (self.last - start) * 0.012
+        let room = (self.last - self.first) * 0.012;
+        self.first - room..self.last + room
     }
 
     fn label(&self, x: f64) -> String {
         #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
         let t = self.origin + (x * self.unit_ms as f64).round() as i64;
         let clock = format_clock(t);
-        match self.unit_ms {
-            1_000 if t % 1_000 != 0 => clock.trim_end_matches('0').to_owned(),
-            1_000 => clock[..8].to_owned(),
-            60_000 => clock[..5].to_owned(),
-            _ => format!("{} {}", &format_date(t)[5..], &clock[..5]),
+        // As precise as the tick needs: 14:52, 14:52:30, 14:52:30.5.
+        let clock = if t % 1_000 != 0 {
+            clock.trim_end_matches('0').to_owned()
+        } else if t % 60_000 != 0 {
+            clock[..8].to_owned()
+        } else {
+            clock[..5].to_owned()
+        };
+        if self.unit_ms >= 3_600_000 {
+            format!("{} {clock}", &format_date(t)[5..])
+        } else {
+            clock
         }
     }
 }

@@ -95,6 +95,44 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// The table without the columns (but the first) in which no row has a value
+    /// (every cell empty or `-`), so that figures a log lacks take no room.
+    ///
+    /// ```
+    /// use memtrack_cli::render::style::Style;
+    /// use memtrack_cli::render::table::{Align, Table};
+    ///
+    /// let mut t = Table::new(&[("name", Align::Left), ("retained", Align::Right), ("net", Align::Right)]);
+    /// t.row(vec!["a".into(), "-".into(), "1 B".into()]);
+    /// assert_eq!(t.without_empty_columns().render(Style::plain()), "  name  net\n  a     1 B\n");
+    /// ```
+    #[must_use]
+    pub fn without_empty_columns(self) -> Table {
+        if self.rows.is_empty() {
+            return self;
+        }
+        let keep: Vec<bool> = (0..self.columns.len())
+            .map(|i| {
+                i == 0
+                    || self.rows.iter().any(|row| {
+                        row.get(i)
+                            .is_some_and(|c| !c.text.is_empty() && c.text != "-")
+                    })
+            })
+            .collect();
+        fn pick<T>(items: Vec<T>, keep: &[bool]) -> Vec<T> {
+            items
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(item, k)| k.then_some(item))
+                .collect()
+        }
+        Table {
+            columns: pick(self.columns, &keep),
+            rows: self.rows.into_iter().map(|row| pick(row, &keep)).collect(),
+        }
+    }
+
     /// Whether it has no rows.
     #[must_use]
     pub fn is_empty(&self) -> bool {
