@@ -95,6 +95,8 @@ struct World {
     interval_count: [u64; OPERATIONS.len()],
     retained: [f64; OPERATIONS.len()],
     leak_intervals: u64,
+    /// The leaking operation's growth over the last ten intervals (MB).
+    leak_window: Vec<f64>,
 }
 
 fn r2(v: f64) -> f64 {
@@ -113,7 +115,7 @@ impl World {
         let alloc = (self.rng.unit() * 8.0 + 0.1) * MB;
         let leak = name == "session-restore";
         let net = if leak {
-            alloc * 0.05
+            alloc * 0.002
         } else {
             alloc * (self.rng.unit() * 0.02 - 0.01)
         };
@@ -244,12 +246,20 @@ impl World {
         if self.interval_net[leak] > 0.0 {
             self.leak_intervals += 1;
         }
+        if self.leak_window.len() == 10 {
+            self.leak_window.remove(0);
+        }
+        self.leak_window.push(r2(self.interval_net[leak] / MB));
         if self.leak_intervals >= 10 && self.leak_intervals.is_multiple_of(10) {
+            let growth: Vec<String> = self.leak_window.iter().map(f64::to_string).collect();
+            let total: f64 = self.leak_window.iter().sum();
             writeln!(
                 out,
-                "{{\"timestamp\":\"{}\",\"level\":\"warn\",\"target\":\"memtrack\",\"event\":\"memory_leak_suspect\",\"message\":\"memory_leak_suspect: session-restore\",\"operation\":\"session-restore\",\"intervals\":10,\"growth_mb_per_interval\":[0.5,0.6,0.4,0.5,0.7,0.5,0.6,0.5,0.4,0.6],\"retained_mb\":{},\"total_growth_mb\":5.3,\"threshold_mb\":1}}",
+                "{{\"timestamp\":\"{}\",\"level\":\"warn\",\"target\":\"memtrack\",\"event\":\"memory_leak_suspect\",\"message\":\"memory_leak_suspect: session-restore\",\"operation\":\"session-restore\",\"intervals\":10,\"growth_mb_per_interval\":[{}],\"retained_mb\":{},\"total_growth_mb\":{},\"threshold_mb\":0.5}}",
                 self.ts(),
-                r2(self.retained[leak] / MB)
+                growth.join(","),
+                r2(self.retained[leak] / MB),
+                r2(total)
             )?;
         }
         self.interval_alloc = [0.0; OPERATIONS.len()];
@@ -314,6 +324,7 @@ fn main() -> io::Result<()> {
         interval_count: [0; OPERATIONS.len()],
         retained: [0.0; OPERATIONS.len()],
         leak_intervals: 0,
+        leak_window: Vec::new(),
     };
     writeln!(
         out,
