@@ -74,7 +74,7 @@ fn second_of_traffic(http: &Http, base: SocketAddr, s: u64) {
             s + i,
         );
     }
-    if s % 5 == 0 {
+    if s.is_multiple_of(5) {
         spawn(
             http,
             base,
