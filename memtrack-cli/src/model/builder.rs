@@ -93,6 +93,28 @@ struct Markers {
 }
 
 /// Builds a report from lines.
+///
+/// ```
+/// use memtrack_cli::input::LineReader;
+/// use memtrack_cli::model::{Builder, Options, TimeBound};
+///
+/// let log = concat!(
+///     r#"{"timestamp":"2026-11-27T08:00:00.000Z","event":"memory_operation","op_name":"early","duration_ms":9000}"#, "\n",
+///     r#"{"timestamp":"2026-11-27T08:10:00.000Z","event":"memory_operation","op_name":"late","duration_ms":6000,"success":false,"ended_by":"err"}"#, "\n",
+///     "not a log line\n",
+/// );
+/// let options = Options { since: Some(TimeBound::AfterStart(60_000)), ..Options::default() };
+/// let mut builder = Builder::new("app.log", options);
+/// let mut lines = LineReader::new(log.as_bytes());
+/// while let Some(line) = lines.next_line().unwrap() {
+///     builder.feed(&line);
+/// }
+/// let report = builder.finish();
+/// assert_eq!(report.lines.outside_window, 1);
+/// assert_eq!(report.slow_operations.total, 1);
+/// assert_eq!(report.failed_operations.shown[0].operation, "late");
+/// assert_eq!(report.problems.not_json.lines, 1);
+/// ```
 pub struct Builder {
     options: Options,
     log: String,

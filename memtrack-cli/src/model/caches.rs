@@ -91,6 +91,19 @@ impl Caches {
     }
 
     /// A `cache_stats_snapshot`.
+    ///
+    /// ```
+    /// use memtrack_cli::model::caches::Caches;
+    /// use memtrack_cli::parse::line::parse_line;
+    ///
+    /// let mut caches = Caches::default();
+    /// for (t, size) in [(0, 3), (1, 9)] {
+    ///     let text = format!(r#"{{"event":"cache_stats_snapshot","cache_count":1,"articles":{size},"cache_max":{{"articles":50}}}}"#);
+    ///     caches.snapshot(t, &parse_line(text.as_bytes()).unwrap());
+    /// }
+    /// let s = &caches.summaries()[0];
+    /// assert_eq!((s.name.as_str(), s.first, s.last, s.growth, s.max_size), ("articles", 3.0, 9.0, 6.0, Some(50.0)));
+    /// ```
     pub fn snapshot(&mut self, t: i64, line: &LogLine<'_>) {
         self.snapshots += 1;
         let mut row = CacheRow {

@@ -119,6 +119,17 @@ impl Memory {
     /// Takes every process-wide reading `line` has: snapshots', alerts', cache
     /// stats', reclaims' (before, then after), operations' at their end, fetches',
     /// checkpoints' and large allocations'.
+    ///
+    /// ```
+    /// use memtrack_cli::model::memory::Memory;
+    /// use memtrack_cli::parse::line::parse_line;
+    ///
+    /// let mut memory = Memory::default();
+    /// let reclaim = parse_line(br#"{"event":"memory_reclaim","rss_before_mb":300,"rss_after_mb":200}"#).unwrap();
+    /// memory.readings(1_000, &reclaim);
+    /// let rss = memory.rss.unwrap().summary();
+    /// assert_eq!((rss.start, rss.peak, rss.end), (300.0, 300.0, 200.0));
+    /// ```
     pub fn readings(&mut self, t: i64, line: &LogLine<'_>) {
         let n = &line.number;
         add(&mut self.rss, t, n.initial_rss_mb);

@@ -259,6 +259,23 @@ impl OpStats {
     }
 
     /// The summary row of this operation.
+    ///
+    /// ```
+    /// use memtrack_cli::model::operations::OpStats;
+    /// use memtrack_cli::parse::line::parse_line;
+    ///
+    /// let mut op = OpStats::new("fetch");
+    /// for text in [
+    ///     r#"{"op_name":"fetch","duration_ms":100,"ended_by":"ok","success":true,"net_bytes":10}"#,
+    ///     r#"{"op_name":"fetch","duration_ms":300,"ended_by":"err","success":false,"net_bytes":5}"#,
+    /// ] {
+    ///     op.operation(0, &parse_line(text.as_bytes()).unwrap(), false);
+    /// }
+    /// let row = op.summary(1);
+    /// assert_eq!((row.logged, row.failed, row.net_bytes), (2, 1, Some(15.0)));
+    /// assert_eq!(row.duration_ms.max, Some(300.0));
+    /// assert_eq!(row.ended_by, [("err".to_owned(), 1), ("ok".to_owned(), 1)]);
+    /// ```
     #[must_use]
     pub fn summary(&self, rank: usize) -> Culprit {
         let mut endings = self.endings.clone();

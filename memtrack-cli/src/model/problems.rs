@@ -118,8 +118,14 @@ impl Problems {
         self.read_error = Some((after_line, error));
     }
 
-    /// Lines skipped whole (every kind but wrong-type fields and unknown events,
-    /// which are still counted).
+    /// Lines skipped whole: every kind but fields of the wrong type (the rest of
+    /// such a line is used).
+    ///
+    /// ```
+    /// use memtrack_cli::model::problems::Problems;
+    ///
+    /// assert_eq!(Problems::default().skipped_lines(), 0);
+    /// ```
     #[must_use]
     pub fn skipped_lines(&self) -> u64 {
         self.blank.lines

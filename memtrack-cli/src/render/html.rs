@@ -51,6 +51,15 @@ pub(crate) fn class(paint: Paint) -> &'static str {
 }
 
 /// The page for `report`.
+///
+/// ```
+/// use memtrack_cli::model::{Builder, Options};
+///
+/// let report = Builder::new("a<b>.log", Options::default()).finish();
+/// let page = memtrack_cli::render::html::render(&report);
+/// assert!(page.contains("<h1>memtrack report: a&lt;b&gt;.log</h1>"));
+/// assert_eq!(page.matches("<svg").count(), 1);
+/// ```
 #[must_use]
 pub fn render(report: &Report) -> String {
     let mut out = String::new();

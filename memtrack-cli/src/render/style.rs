@@ -19,6 +19,13 @@ impl Style {
     }
 
     /// No colour.
+    ///
+    /// ```
+    /// use memtrack_cli::render::style::Style;
+    ///
+    /// assert_eq!(Style::plain().bad("x"), "x");
+    /// assert_eq!(Style { color: true }.bad("x"), "\x1b[31mx\x1b[0m");
+    /// ```
     #[must_use]
     pub fn plain() -> Self {
         Style { color: false }

@@ -118,6 +118,15 @@ const Y_LABEL_AREA: u32 = 132;
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 /// The SVG document for `report`.
+///
+/// ```
+/// use memtrack_cli::model::{Builder, Options};
+///
+/// let report = Builder::new("empty.log", Options::default()).finish();
+/// let svg = memtrack_cli::render::svg::render(&report);
+/// assert!(svg.starts_with("<svg"));
+/// assert!(svg.contains("no RSS or heap reading in the log"));
+/// ```
 #[must_use]
 pub fn render(report: &Report) -> String {
     let mut svg = String::new();

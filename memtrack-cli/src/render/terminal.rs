@@ -6,6 +6,17 @@ use super::table::Paint;
 use crate::model::Report;
 
 /// The summary, with colour when `style` says so.
+///
+/// ```
+/// use memtrack_cli::model::{Builder, Options};
+/// use memtrack_cli::render::{style::Style, terminal};
+///
+/// let report = Builder::new("empty.log", Options::default()).finish();
+/// let text = terminal::render(&report, Style::plain());
+/// assert!(text.starts_with("memtrack report: empty.log\n  span    no memtrack event with a timestamp\n"));
+/// assert!(text.ends_with("\nskipped lines: none\n"));
+/// assert!(terminal::render(&report, Style { color: true }).contains("\x1b[1m"));
+/// ```
 #[must_use]
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
