@@ -211,3 +211,20 @@ fn one_operation_keeps_only_its_own_figures() {
     assert_eq!(history.total, 1);
     assert_eq!(report.memory.rss_mb.map(|r| r.end), Some(100.0));
 }
+
+#[test]
+fn operation_names_past_the_limit_are_pooled() {
+    use memtrack_cli::model::builder::{MAX_OPERATIONS, OTHER_OPERATIONS};
+    let mut log = String::new();
+    for i in 0..MAX_OPERATIONS + 5 {
+        log += &operation(1, &format!("op-{i}"), MB, 0, "");
+    }
+    let report = report_of(&log, Options::default());
+    assert_eq!(report.culprits.len(), MAX_OPERATIONS + 1);
+    let pooled = report
+        .culprits
+        .iter()
+        .find(|c| c.operation == OTHER_OPERATIONS)
+        .expect("the pooled operations");
+    assert_eq!(pooled.logged, 5);
+}
