@@ -424,3 +424,42 @@ fn a_block_allocated_outside_operations_is_credited_to_the_untracked_bucket() {
     assert_eq!(event["retained_bytes"], 0);
     assert_eq!(event["freed_bytes"], 200 * KIB);
 }
+
+#[memtrack("holders-health-keeper")]
+fn keep_for_health(store: &mut Vec<Vec<u8>>) {
+    store.push(vec![10_u8; 3 * MIB]);
+}
+
+#[test]
+fn the_health_report_names_the_largest_holders() {
+    let _serial = serial();
+    let mut store = Vec::with_capacity(4);
+    keep_for_health(&mut store);
+    let config = memtrack::Config::builder()
+        .top_operations(50)
+        .build()
+        .expect("valid config");
+    let json: Value =
+        serde_json::from_str(&memtrack::health::report_with(&config).to_json()).expect("json");
+    let retained = &json["retained"];
+    assert!(
+        retained["totalMb"].as_f64().is_some_and(|t| t >= 3.0),
+        "{json}"
+    );
+    let top = retained["top"].as_array().expect("top holders");
+    let keeper = top
+        .iter()
+        .find(|h| h["operation"] == "holders-health-keeper")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(keeper["retainedMb"], 3.0);
+    assert_eq!(keeper["blocks"], 1);
+    // Most first.
+    let sizes: Vec<f64> = top
+        .iter()
+        .filter_map(|h| h["retainedMb"].as_f64())
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    // The original fields are unchanged.
+    assert!(json["memory"]["heapUsedMb"].is_number());
+    assert_eq!(json["status"], "ok");
+}

@@ -16,7 +16,7 @@
 //! }
 //! ```
 //!
-//! `retained` (with the counting allocator; `null` without it) names the operations
+//! `retained` (with the counting allocator; absent without it) names the operations
 //! holding the most live heap now, the untracked bucket included, most first (at most
 //! [`top_operations`](crate::Config::top_operations) of them), with the live heap it
 //! was shared out of: see [`retained`](crate::retained).
@@ -106,7 +106,9 @@ pub struct HealthReport {
     pub memory: HealthMemory,
     /// Every registered cache's size and `active_operations`.
     pub caches: CacheStats,
-    /// Who holds the live heap; `None` (`null`) without the counting allocator.
+    /// Who holds the live heap; `None` (and absent from the JSON) without the
+    /// counting allocator.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retained: Option<HealthRetained>,
     /// Why the status is `unhealthy`; absent when it is `ok`.
     #[serde(skip_serializing_if = "Option::is_none")]
