@@ -30,8 +30,9 @@ use super::sampling::Weights;
 /// Size and alignment of a page for one sampled block.
 pub(super) const PAGE: usize = super::sampling::SAMPLE_ALIGN;
 
-/// Pages in the region (1 GiB of address space).
-pub(super) const PAGES: usize = 1 << 18;
+/// Pages in the region (1 GiB of address space; 1 MiB under miri, which backs a
+/// mapping with real memory).
+pub(super) const PAGES: usize = if cfg!(miri) { 1 << 8 } else { 1 << 18 };
 
 /// What is recorded for a sampled block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
