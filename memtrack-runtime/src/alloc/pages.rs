@@ -20,6 +20,13 @@ pub(super) fn zeroed<T: AllZeroValid>() -> Option<&'static T> {
     Some(unsafe { &*ptr.cast::<T>() })
 }
 
+/// `size` zeroed bytes of memory of their own, valid for the rest of the process
+/// (page-aligned), as a raw pointer for memory handed out to others; `None` if the
+/// system cannot provide them.
+pub(super) fn zeroed_bytes(size: usize) -> Option<*mut u8> {
+    map_zeroed(size)
+}
+
 /// Types for which all-zero bytes are a valid value.
 ///
 /// # Safety
