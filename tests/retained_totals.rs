@@ -29,10 +29,10 @@ fn mixed(i: usize, keep: &Mutex<Vec<Vec<u8>>>) {
     }
     let small: Vec<String> = (0..20).map(|n| format!("{i}-{n}")).collect();
     black_box(&small);
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         lock(keep).push(vec![1; 100 + i % 3000]);
     }
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         lock(keep).push(vec![2; 5000]);
     }
 }
@@ -142,11 +142,14 @@ fn no_owner_goes_below_zero_when_blocks_are_freed_by_other_threads() {
     assert!(maker.is_none_or(|m| m.exact_bytes == 0), "{maker:?}");
 }
 
+// The boxes are the point: each is one small heap block.
+#[allow(clippy::vec_box)]
 #[memtrack("totals-small-keeper")]
 fn keep_small(store: &mut Vec<Box<[u8; 96]>>, n: usize) {
     store.extend((0..n).map(|i| Box::new([i as u8; 96])));
 }
 
+#[allow(clippy::vec_box)]
 #[memtrack("totals-small-other")]
 fn keep_other(store: &mut Vec<Box<[u8; 160]>>, n: usize) {
     store.extend((0..n).map(|i| Box::new([i as u8; 160])));
