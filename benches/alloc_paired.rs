@@ -3,30 +3,42 @@
 //! Comparing separate benchmark binaries on a shared machine mixes the difference
 //! being measured with the machine's drift between the runs. Here one global
 //! allocator forwards either to `memtrack::Allocator` or straight to `System`, by a
-//! switch flipped between rounds of the same workload, and the two alternate round
-//! by round: drift hits both alike, and the ratio of each pair of neighbouring rounds
-//! isolates what counting costs. Both sides go through the same switch test and one
+//! per-thread switch, and rounds of the same workload alternate between the two:
+//! drift hits both alike, and the ratio of each pair of neighbouring rounds isolates
+//! what counting costs. Both sides go through the same switch test and one
 //! out-of-line call, so neither pays for the other's code.
 //!
-//! Prints, for 1 and 2 threads, the median and quartiles of the per-round ratio
-//! memtrack / `System` (thread CPU time of the slowest thread, as in the other
-//! allocator benchmarks).
+//! The switch is per thread and set only for the span of a round on long-lived worker
+//! threads, and every block a round allocates is freed within that round, by the
+//! round's own threads: memtrack keeps a tag after each block it serves, so a block
+//! must be freed by the side that allocated it.
+//!
+//! Prints, for each workload shape (see `common/alloc_workload.rs`) and thread count,
+//! the median and quartiles of the per-round ratio memtrack / `System` (thread CPU
+//! time of the slowest thread; wall time for the handoff shape, whose two threads
+//! wait for each other).
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::cell::Cell;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
 
 #[path = "common/alloc_workload.rs"]
 #[allow(dead_code)]
 mod alloc_workload;
 
-/// Pairs of rounds per thread count.
-const ROUNDS: usize = 81;
-/// Batches per round and thread.
-const BATCHES: u64 = 48;
+use alloc_workload::Shape;
 
-/// Which allocator the rounds in progress use.
-static COUNTING: AtomicBool = AtomicBool::new(false);
+/// Pairs of rounds per shape and thread count.
+const ROUNDS: usize = 81;
+
+thread_local! {
+    /// Whether this thread's allocations go to memtrack (only during a round).
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
 static MEMTRACK: memtrack::alloc::Allocator = memtrack::alloc::Allocator::system();
 
 struct Paired;
@@ -45,14 +57,14 @@ unsafe fn system_alloc(layout: Layout) -> *mut u8 {
 
 #[inline(never)]
 unsafe fn counted_dealloc(ptr: *mut u8, layout: Layout) {
-    // SAFETY: the caller's `GlobalAlloc::dealloc` guarantees, passed on; memtrack
-    // forwards to `System`, so it frees blocks either side allocated.
+    // SAFETY: the caller's `GlobalAlloc::dealloc` guarantees, passed on; the block was
+    // allocated by memtrack (a round frees only what it allocated, on its side).
     unsafe { MEMTRACK.dealloc(ptr, layout) }
 }
 
 #[inline(never)]
 unsafe fn system_dealloc(ptr: *mut u8, layout: Layout) {
-    // SAFETY: as `counted_dealloc`.
+    // SAFETY: as `counted_dealloc`, for a block `System` allocated.
     unsafe { System.dealloc(ptr, layout) }
 }
 
@@ -68,14 +80,19 @@ unsafe fn system_realloc(ptr: *mut u8, layout: Layout, new_size: usize) -> *mut 
     unsafe { System.realloc(ptr, layout, new_size) }
 }
 
-// SAFETY: every call is forwarded unchanged to memtrack's allocator or to `System`;
-// memtrack forwards to `System` itself, so a block allocated on either side may be
-// reallocated or freed on the other.
+fn counting() -> bool {
+    COUNTING.with(Cell::get)
+}
+
+// SAFETY: every call is forwarded unchanged to memtrack's allocator or to `System`,
+// chosen by the calling thread's switch. The switch is only flipped around a round,
+// and a round frees every block it allocated before it ends, on threads whose switch
+// has the same value, so each block is freed by the allocator that served it.
 unsafe impl GlobalAlloc for Paired {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded with the caller's guarantees.
         unsafe {
-            if COUNTING.load(Ordering::Relaxed) {
+            if counting() {
                 counted_alloc(layout)
             } else {
                 system_alloc(layout)
@@ -86,7 +103,7 @@ unsafe impl GlobalAlloc for Paired {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded with the caller's guarantees.
         unsafe {
-            if COUNTING.load(Ordering::Relaxed) {
+            if counting() {
                 counted_dealloc(ptr, layout);
             } else {
                 system_dealloc(ptr, layout);
@@ -97,7 +114,7 @@ unsafe impl GlobalAlloc for Paired {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded with the caller's guarantees.
         unsafe {
-            if COUNTING.load(Ordering::Relaxed) {
+            if counting() {
                 counted_realloc(ptr, layout, new_size)
             } else {
                 system_realloc(ptr, layout, new_size)
@@ -109,10 +126,181 @@ unsafe impl GlobalAlloc for Paired {
 #[global_allocator]
 static ALLOC: Paired = Paired;
 
-/// One round of the workload on `threads` threads with the given allocator.
-fn round(threads: usize, counting: bool) -> Duration {
-    COUNTING.store(counting, Ordering::Relaxed);
-    alloc_workload::run(threads, BATCHES)
+/// Runs `f` with the calling thread's allocations going to memtrack or to `System`.
+fn on_side<R>(memtrack: bool, f: impl FnOnce() -> R) -> R {
+    COUNTING.with(|c| c.set(memtrack));
+    let result = f();
+    COUNTING.with(|c| c.set(false));
+    result
+}
+
+/// What one round runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workload {
+    /// A workload shape on each thread.
+    Shape(Shape),
+    /// Blocks allocated on worker 0 and freed on worker 1.
+    Handoff,
+}
+
+impl Workload {
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Shape(shape) => shape.name(),
+            Workload::Handoff => "handoff",
+        }
+    }
+
+    /// Batches per round and thread: a few milliseconds of work.
+    fn batches(self) -> u64 {
+        match self {
+            Workload::Shape(Shape::Mixed) => 48,
+            Workload::Shape(Shape::Churn) => 160,
+            Workload::Handoff => 96,
+        }
+    }
+}
+
+/// A round for one worker.
+#[derive(Clone)]
+struct Job {
+    workload: Workload,
+    memtrack: bool,
+    start: Arc<Barrier>,
+    handoff: Arc<Handoff>,
+}
+
+/// Two buffers of block addresses passed between the handoff's producer and consumer.
+struct Handoff {
+    blocks: [Vec<AtomicPtr<u8>>; 2],
+    /// Per buffer: 0 empty, 1 full.
+    full: [AtomicU8; 2],
+}
+
+impl Handoff {
+    fn new() -> Self {
+        let buffer = || {
+            (0..alloc_workload::OPS)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect()
+        };
+        Self {
+            blocks: [buffer(), buffer()],
+            full: [AtomicU8::new(0), AtomicU8::new(0)],
+        }
+    }
+
+    fn wait_for(&self, buffer: usize, state: u8) {
+        let mut spins = 0u32;
+        while self.full[buffer].load(Ordering::Acquire) != state {
+            if spins < 100 {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    fn layout(r: u64) -> Layout {
+        Layout::from_size_align(alloc_workload::small_size(r), 1).expect("small layout")
+    }
+
+    /// Allocates `batches` buffers full of blocks, one after the other.
+    fn produce(&self, batches: u64) {
+        let mut state = alloc_workload::seed(7);
+        for batch in 0..batches as usize {
+            let buffer = batch % 2;
+            self.wait_for(buffer, 0);
+            for slot in &self.blocks[buffer] {
+                let layout = Self::layout(alloc_workload::next(&mut state));
+                // SAFETY: the layout has a non-zero size.
+                let block = unsafe { std::alloc::alloc(layout) };
+                slot.store(black_box(block), Ordering::Relaxed);
+            }
+            self.full[buffer].store(1, Ordering::Release);
+        }
+    }
+
+    /// Frees the blocks of `batches` buffers as the producer fills them.
+    fn consume(&self, batches: u64) {
+        let mut state = alloc_workload::seed(7);
+        for batch in 0..batches as usize {
+            let buffer = batch % 2;
+            self.wait_for(buffer, 1);
+            for slot in &self.blocks[buffer] {
+                let layout = Self::layout(alloc_workload::next(&mut state));
+                let block = slot.swap(std::ptr::null_mut(), Ordering::Relaxed);
+                if !block.is_null() {
+                    // SAFETY: the producer allocated `block` with this same layout (both
+                    // sides draw the same sequence of sizes) and handed it over once.
+                    unsafe { std::alloc::dealloc(block, layout) };
+                }
+            }
+            self.full[buffer].store(0, Ordering::Release);
+        }
+    }
+}
+
+/// Runs `job` as worker `index`; the time it reports for the round.
+fn run_job(index: usize, job: &Job) -> Duration {
+    match job.workload {
+        Workload::Shape(shape) => on_side(job.memtrack, || {
+            alloc_workload::timed_batches(shape, index, job.workload.batches(), || {
+                job.start.wait();
+            })
+        }),
+        Workload::Handoff => on_side(job.memtrack, || {
+            job.start.wait();
+            let began = Instant::now();
+            if index == 0 {
+                job.handoff.produce(job.workload.batches());
+            } else {
+                job.handoff.consume(job.workload.batches());
+            }
+            began.elapsed()
+        }),
+    }
+}
+
+/// A long-lived worker thread and its channels.
+struct Worker {
+    jobs: Sender<Job>,
+    times: Receiver<Duration>,
+}
+
+impl Worker {
+    fn spawn(index: usize) -> Self {
+        let (jobs, job_rx) = channel::<Job>();
+        let (time_tx, times) = channel();
+        std::thread::spawn(move || {
+            for job in job_rx {
+                let took = run_job(index, &job);
+                if time_tx.send(took).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { jobs, times }
+    }
+}
+
+/// One round of `workload` on the first `threads` workers; the slowest worker's time.
+fn round(workers: &[Worker], threads: usize, workload: Workload, memtrack: bool) -> Duration {
+    let job = Job {
+        workload,
+        memtrack,
+        start: Arc::new(Barrier::new(threads)),
+        handoff: Arc::new(Handoff::new()),
+    };
+    for worker in &workers[..threads] {
+        worker.jobs.send(job.clone()).expect("worker alive");
+    }
+    workers[..threads]
+        .iter()
+        .map(|w| w.times.recv().expect("worker alive"))
+        .max()
+        .unwrap_or_default()
 }
 
 /// The `q`-quantile (0 to 1) of sorted values.
@@ -128,34 +316,54 @@ fn main() {
     if filter.is_some_and(|f| !"alloc_paired".contains(&f)) {
         return;
     }
-    for threads in [1usize, 2] {
-        // Warm up both sides (the heap, the thread's counters).
-        round(threads, false);
-        round(threads, true);
-        let mut ratios: Vec<f64> = (0..ROUNDS)
+    let rounds = std::env::var("ALLOC_PAIRED_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(ROUNDS);
+    if let Some(interval) = std::env::var("ALLOC_PAIRED_SAMPLE_INTERVAL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        memtrack::alloc::set_sample_interval(interval);
+    }
+    let workers: Vec<Worker> = (0..2).map(Worker::spawn).collect();
+    let cases = [
+        (Workload::Shape(Shape::Mixed), 1),
+        (Workload::Shape(Shape::Mixed), 2),
+        (Workload::Shape(Shape::Churn), 1),
+        (Workload::Shape(Shape::Churn), 2),
+        (Workload::Handoff, 2),
+    ];
+    for (workload, threads) in cases {
+        // Warm up both sides (the heap, the threads' counters).
+        round(&workers, threads, workload, false);
+        round(&workers, threads, workload, true);
+        let mut ratios: Vec<f64> = (0..rounds)
             .map(|r| {
                 // Alternate which side goes first.
                 let (system, memtrack) = if r % 2 == 0 {
-                    let system = round(threads, false);
-                    (system, round(threads, true))
+                    let system = round(&workers, threads, workload, false);
+                    (system, round(&workers, threads, workload, true))
                 } else {
-                    let memtrack = round(threads, true);
-                    (round(threads, false), memtrack)
+                    let memtrack = round(&workers, threads, workload, true);
+                    (round(&workers, threads, workload, false), memtrack)
                 };
                 memtrack.as_secs_f64() / system.as_secs_f64()
             })
             .collect();
-        COUNTING.store(false, Ordering::Relaxed);
         ratios.sort_by(f64::total_cmp);
         println!(
-            "alloc_paired/{threads}: memtrack / System over {ROUNDS} pairs of rounds: \
+            "alloc_paired/{}/{threads}: memtrack / System over {rounds} pairs of rounds: \
              median {:.3}, quartiles {:.3} to {:.3}",
+            workload.name(),
             quantile(&ratios, 0.5),
             quantile(&ratios, 0.25),
             quantile(&ratios, 0.75),
         );
     }
     if cfg!(not(feature = "passthrough-alloc")) {
-        assert!(memtrack::alloc::heap_stats().is_some());
+        // memtrack counted the rounds on its side, and its figures say so.
+        let stats = on_side(true, memtrack::alloc::heap_stats);
+        assert!(stats.is_some_and(|s| s.allocs > 0));
     }
 }

@@ -1,11 +1,20 @@
-//! The allocation-heavy workload that every allocator benchmark runs, included by
-//! each benchmark binary through `#[path]` so all of them execute the same code under
+//! The allocation workloads that every allocator benchmark runs, included by each
+//! benchmark binary through `#[path]` so all of them execute the same code under
 //! their own global allocator.
 //!
-//! Each thread keeps a pool of live objects and, per operation, replaces a
-//! pseudo-randomly chosen one with a new object of a pseudo-random kind and size: byte
-//! buffers (16 B to 2 KiB), strings, boxed arrays and vectors grown by pushing (which
-//! reallocates). Replacing drops the old object, so frees happen in mixed order.
+//! Three shapes ([`Shape`]):
+//!
+//! - **mixed**: each thread keeps a pool of 512 live objects and, per operation,
+//!   replaces a pseudo-randomly chosen one with a new object of a pseudo-random kind
+//!   and size: byte buffers (16 B to 2 KiB), strings, boxed arrays and vectors grown
+//!   by pushing (which reallocates). Replacing drops the old object, so frees happen
+//!   in mixed order.
+//! - **churn**: small-block churn, where the C allocator's per-thread cache makes
+//!   `malloc` and `free` cheapest: each thread keeps 32 live byte buffers of 8 to 520
+//!   bytes and replaces a pseudo-random one per operation.
+//! - **handoff**: blocks cross threads: one thread allocates buffers of 8 to 520
+//!   bytes in batches and another frees them (run by the paired benchmark only, on
+//!   two threads).
 //!
 //! Each thread times its batches with its own CPU time (on Unix), not wall time, so
 //! time the thread spends descheduled by other processes of a shared machine does not
@@ -18,10 +27,34 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
 
-/// Objects each thread keeps alive.
+/// Objects each thread keeps alive in the mixed shape.
 const POOL: usize = 512;
+/// Buffers each thread keeps alive in the churn shape.
+const CHURN_POOL: usize = 32;
 /// Replacements per batch (one benchmark iteration per thread).
-const OPS: usize = 4096;
+pub const OPS: usize = 4096;
+
+/// A workload shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// 512 live objects of mixed kinds and sizes, with reallocation.
+    Mixed,
+    /// 32 live byte buffers of 8 to 520 bytes.
+    Churn,
+}
+
+impl Shape {
+    /// The shapes every allocator benchmark measures.
+    pub const ALL: [Shape; 2] = [Shape::Mixed, Shape::Churn];
+
+    /// The shape's name in benchmark ids and in `ALLOC_WORKLOAD_SHAPE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Mixed => "mixed",
+            Shape::Churn => "churn",
+        }
+    }
+}
 
 /// The objects are only held, to keep their allocations alive, never read.
 #[allow(dead_code)]
@@ -33,7 +66,7 @@ enum Object {
 }
 
 /// xorshift64: a fixed, allocation-free pseudo-random sequence.
-fn next(state: &mut u64) -> u64 {
+pub fn next(state: &mut u64) -> u64 {
     let mut x = *state;
     x ^= x << 13;
     x ^= x >> 7;
@@ -57,17 +90,56 @@ fn make(r: u64) -> Object {
     }
 }
 
-fn batch(state: &mut u64, pool: &mut [Option<Object>]) {
-    for _ in 0..OPS {
-        let r = next(state);
-        let slot = (r as usize) % pool.len();
-        pool[slot] = Some(black_box(make(r)));
+/// The size of a small buffer for the pseudo-random value `r`: 8 to 520 bytes.
+pub fn small_size(r: u64) -> usize {
+    8 + ((r >> 16) % 513) as usize
+}
+
+/// One thread's live objects.
+enum Pool {
+    Mixed(Vec<Option<Object>>),
+    Churn(Vec<Option<Vec<u8>>>),
+}
+
+impl Pool {
+    fn new(shape: Shape) -> Self {
+        let objects = match shape {
+            Shape::Mixed => POOL,
+            Shape::Churn => CHURN_POOL,
+        };
+        Self::with_objects(shape, objects)
+    }
+
+    fn with_objects(shape: Shape, objects: usize) -> Self {
+        match shape {
+            Shape::Mixed => Pool::Mixed((0..objects).map(|_| None).collect()),
+            Shape::Churn => Pool::Churn((0..objects).map(|_| None).collect()),
+        }
+    }
+
+    fn batch(&mut self, state: &mut u64) {
+        match self {
+            Pool::Mixed(pool) => {
+                for _ in 0..OPS {
+                    let r = next(state);
+                    let slot = (r as usize) % pool.len();
+                    pool[slot] = Some(black_box(make(r)));
+                }
+            }
+            Pool::Churn(pool) => {
+                for _ in 0..OPS {
+                    let r = next(state);
+                    let slot = (r as usize) % pool.len();
+                    pool[slot] = Some(black_box(Vec::with_capacity(small_size(r))));
+                }
+            }
+        }
     }
 }
 
 /// CPU time consumed by the calling thread so far.
 #[cfg(unix)]
-fn thread_time() -> Duration {
+pub fn thread_time() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -80,40 +152,46 @@ fn thread_time() -> Duration {
 
 /// Elsewhere: wall time since the first call.
 #[cfg(not(unix))]
-fn thread_time() -> Duration {
+pub fn thread_time() -> Duration {
     static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     START.get_or_init(std::time::Instant::now).elapsed()
 }
 
 /// The pseudo-random seed of worker `t`.
-fn seed(t: usize) -> u64 {
+pub fn seed(t: usize) -> u64 {
     0x9E37_79B9_7F4A_7C15u64 ^ (t as u64 + 1)
 }
 
-/// A fresh, empty pool.
-fn pool() -> Vec<Option<Object>> {
-    (0..POOL).map(|_| None).collect()
+/// On the calling thread: builds a pool of `shape`, runs one warm-up batch, then
+/// `batches` timed batches, and drops the pool. Returns the thread CPU time of the
+/// timed batches. Every block it allocates is freed before it returns, on this
+/// thread. `ready` is called between the warm-up and the timed batches.
+pub fn timed_batches(shape: Shape, worker: usize, batches: u64, ready: impl FnOnce()) -> Duration {
+    let mut state = seed(worker);
+    let mut pool = Pool::new(shape);
+    pool.batch(&mut state);
+    ready();
+    let began = thread_time();
+    for _ in 0..batches {
+        pool.batch(&mut state);
+    }
+    let took = thread_time().saturating_sub(began);
+    drop(black_box(pool));
+    took
 }
 
-/// Runs `iters` batches on each of `threads` threads at once; the time of the slowest.
-pub fn run(threads: usize, iters: u64) -> Duration {
+/// Runs `iters` batches of `shape` on each of `threads` threads at once; the time of
+/// the slowest.
+pub fn run(shape: Shape, threads: usize, iters: u64) -> Duration {
     let start = Barrier::new(threads);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
                 let start = &start;
                 scope.spawn(move || {
-                    let mut state = seed(t);
-                    let mut pool = pool();
-                    batch(&mut state, &mut pool);
-                    start.wait();
-                    let began = thread_time();
-                    for _ in 0..iters {
-                        batch(&mut state, &mut pool);
-                    }
-                    let took = thread_time().saturating_sub(began);
-                    drop(black_box(pool));
-                    took
+                    timed_batches(shape, t, iters, || {
+                        start.wait();
+                    })
                 })
             })
             .collect();
@@ -129,21 +207,38 @@ pub fn run(threads: usize, iters: u64) -> Duration {
 /// batches on one thread, no timing, no criterion. The instructions of such a run are
 /// what `benches/count_instructions.sh` counts under callgrind.
 pub const FIXED_RUN: &str = "ALLOC_WORKLOAD_BATCHES";
+/// The shape of a fixed run: `mixed` (the default) or `churn`.
+pub const FIXED_SHAPE: &str = "ALLOC_WORKLOAD_SHAPE";
+/// Objects a fixed run keeps alive (default: the shape's own pool), to measure what
+/// a large live heap costs in memory.
+pub const FIXED_POOL: &str = "ALLOC_WORKLOAD_POOL";
 
 /// The body of every allocator benchmark's `main`: the fixed run when [`FIXED_RUN`]
-/// is set, otherwise the criterion benchmark of the workload on 1 and 2 threads.
+/// is set, otherwise the criterion benchmark of every shape on 1 and 2 threads.
 pub fn main(allocator: &str) {
     match std::env::var(FIXED_RUN) {
         Ok(batches) => {
             let batches: u64 = batches.parse().unwrap_or_else(|_| {
                 panic!("{FIXED_RUN} must be a number of batches, got {batches:?}")
             });
-            let mut state = seed(0);
-            let mut pool = pool();
-            for _ in 0..batches {
-                batch(&mut state, &mut pool);
+            let shape = match std::env::var(FIXED_SHAPE).as_deref() {
+                Ok("churn") => Shape::Churn,
+                Ok("mixed") | Err(_) => Shape::Mixed,
+                Ok(other) => panic!("{FIXED_SHAPE} must be mixed or churn, got {other:?}"),
+            };
+            match std::env::var(FIXED_POOL).ok().and_then(|p| p.parse().ok()) {
+                Some(objects) => {
+                    let mut state = seed(0);
+                    let mut pool = Pool::with_objects(shape, objects);
+                    for _ in 0..batches {
+                        pool.batch(&mut state);
+                    }
+                    drop(black_box(pool));
+                }
+                None => {
+                    timed_batches(shape, 0, batches, || {});
+                }
             }
-            drop(black_box(pool));
         }
         Err(_) => {
             let mut criterion = config().configure_from_args();
@@ -153,15 +248,17 @@ pub fn main(allocator: &str) {
     }
 }
 
-/// Benchmarks the workload on 1 and 2 threads under the name of the allocator in use.
+/// Benchmarks every shape on 1 and 2 threads under the name of the allocator in use.
 fn bench(c: &mut Criterion, allocator: &str) {
-    let mut group = c.benchmark_group("alloc_workload");
-    for threads in [1usize, 2] {
-        group.bench_function(BenchmarkId::new(allocator, threads), |b| {
-            b.iter_custom(|iters| run(threads, iters))
-        });
+    for shape in Shape::ALL {
+        let mut group = c.benchmark_group(format!("alloc_{}", shape.name()));
+        for threads in [1usize, 2] {
+            group.bench_function(BenchmarkId::new(allocator, threads), |b| {
+                b.iter_custom(|iters| run(shape, threads, iters))
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 /// The settings every allocator benchmark uses (a few seconds per benchmark).

@@ -34,6 +34,7 @@ pub const RESERVED_KEYS: &[&str] = &[
     "freed_bytes",
     "net_bytes",
     "peak_bytes",
+    "retained_bytes",
     "allocs",
     // Checkpoints.
     "checkpoint",

@@ -1,13 +1,26 @@
-//! The per-call / per-poll frame that charges heap memory to an operation.
+//! The per-call / per-poll frame that charges heap memory to an operation and makes
+//! it the owner of what it allocates.
 //!
 //! A frame is opened around each stretch of code an operation runs on a thread: the
-//! whole call of a sync function, each poll of an async one. It remembers the
-//! thread's allocator counters at its start and, when it closes, charges the
-//! difference to the operation. An operation that moves between worker threads is
-//! charged exactly, poll by poll, since a poll never changes threads.
+//! whole call of a sync function, each poll of an async one. While it is open:
+//!
+//! - the operation's name owns every block allocated on the thread (see
+//!   [`alloc`](crate::alloc): "who owns each block"), the innermost frame's when
+//!   frames nest;
+//! - when it closes, the difference of the thread's allocator counters since it
+//!   opened is charged to the operation, with the rise of the thread's live bytes
+//!   (the operation's peak) and what the frame retained: the live bytes of blocks it
+//!   owns that it allocated, less those of its blocks it freed.
+//!
+//! An operation that moves between worker threads is charged exactly, poll by poll,
+//! since a poll never changes threads.
 //!
 //! Frames nest: an operation called inside another is charged its own part, and the
-//! outer one is charged inclusively (its frame spans the inner one).
+//! outer one is charged inclusively (its frame spans the inner one), except for
+//! retained bytes, which are each operation's own: the blocks the inner operation
+//! allocated are the inner operation's. A frame of an operation that already has a
+//! frame open further out on the same thread (`op.in_scope(|| op.in_scope(..))`)
+//! charges nothing: the outer frame already covers every byte of it.
 //!
 //! The innermost open frame is what `checkpoint!`, `large_alloc!` and `record!` act
 //! on. Frames live on the stack of [`scoped`]; the thread-local pointer to the
@@ -17,7 +30,7 @@
 use std::cell::Cell;
 use std::ptr;
 
-use crate::alloc::{self, PeakMark, ThreadCounters};
+use crate::alloc::{self, Counts, OwnerTag, PeakMark, UNTRACKED};
 use crate::tracker::Tracker;
 
 thread_local! {
@@ -27,10 +40,21 @@ thread_local! {
 /// One open frame.
 pub(crate) struct Frame<'a> {
     tracker: &'a Tracker,
-    start: Option<ThreadCounters>,
+    /// The counters when the frame opened; `None` when the frame charges nothing (no
+    /// counting allocator, or the operation has a frame open further out).
+    start: Option<Counts>,
     mark: PeakMark,
     /// Counters spent by memtrack's own bookkeeping inside this frame, not charged.
-    excluded: Cell<ThreadCounters>,
+    excluded: Cell<Counts>,
+    /// The owner of what is allocated in this frame, and the one it replaced.
+    owner: OwnerTag,
+    owner_before: OwnerTag,
+    /// The exact live bytes of `owner` in this thread's table when the frame opened.
+    owned_at_start: i64,
+    /// Of what this frame's owner and small net moved by, the part of nested
+    /// charging frames (whose retained bytes are their own).
+    nested_owned: Cell<i64>,
+    nested_small: Cell<i64>,
     prev: *const Frame<'static>,
 }
 
@@ -41,45 +65,126 @@ pub(crate) struct Charged {
     pub(crate) freed: u64,
     pub(crate) allocs: u64,
     pub(crate) peak: u64,
+    /// Bytes of the blocks the operation allocated that are still alive, as far as
+    /// its frames saw (may be negative before clamping: see [`Charged::retained`]).
+    pub(crate) retained_net: i64,
 }
 
 impl Charged {
     pub(crate) fn net(&self) -> i64 {
         crate::units::delta(self.freed, self.allocated)
     }
-}
 
-impl Frame<'_> {
-    /// The thread's counters moved since the frame opened, less memtrack's own.
-    fn moved(&self, now: ThreadCounters) -> Option<ThreadCounters> {
-        let start = self.start?;
-        let ex = self.excluded.get();
-        Some(ThreadCounters {
-            allocated: now
-                .allocated
-                .wrapping_sub(start.allocated)
-                .saturating_sub(ex.allocated),
-            freed: now.freed.wrapping_sub(start.freed).saturating_sub(ex.freed),
-            allocs: now
-                .allocs
-                .wrapping_sub(start.allocs)
-                .saturating_sub(ex.allocs),
-        })
+    /// Retained bytes: never negative, never more than what was allocated.
+    pub(crate) fn retained(&self) -> u64 {
+        u64::try_from(self.retained_net)
+            .unwrap_or(0)
+            .min(self.allocated)
     }
 }
 
-/// Closes the frame: resets the thread's current frame, charges the operation, and
-/// ends it as panicked when a panic is unwinding through the frame.
+/// What one closed frame adds to its operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct FrameCharge {
+    pub(crate) moved: Counts,
+    pub(crate) rise: u64,
+    pub(crate) retained: i64,
+}
+
+/// A frame's movement so far: counters, owner bytes and small net, each total
+/// (including nested frames) and bookkeeping excluded.
+struct Movement {
+    moved: Counts,
+    owned: i64,
+    small: i64,
+}
+
+impl Frame<'_> {
+    fn movement(&self, start: Counts, now: Counts) -> Movement {
+        let moved = now.since(&start).less(&self.excluded.get());
+        Movement {
+            moved,
+            owned: alloc::owner_bytes_here(self.owner).wrapping_sub(self.owned_at_start),
+            small: moved.small_live(),
+        }
+    }
+
+    /// This frame's own retained bytes in `m` (nested charging frames' parts taken
+    /// out).
+    fn own_retained(&self, m: &Movement) -> i64 {
+        m.owned
+            .wrapping_sub(self.nested_owned.get())
+            .wrapping_add(m.small.wrapping_sub(self.nested_small.get()))
+    }
+
+    /// The nearest enclosing frame that charges, starting at `ptr`.
+    fn charging_ancestor(mut ptr: *const Frame<'static>) -> Option<&'static Frame<'static>> {
+        // SAFETY: every frame in the chain is live on this thread's stack while it is
+        // linked (see `with_current`); the reference does not escape the close of the
+        // frame that reads it.
+        while let Some(frame) = unsafe { ptr.as_ref() } {
+            if frame.start.is_some() {
+                return Some(frame);
+            }
+            ptr = frame.prev;
+        }
+        None
+    }
+}
+
+/// The charging frame of `tracker` open on this thread, starting at `ptr`.
+fn charging_frame_of(
+    tracker: &Tracker,
+    mut ptr: *const Frame<'static>,
+) -> Option<&'static Frame<'static>> {
+    // SAFETY: as in `Frame::charging_ancestor`.
+    while let Some(frame) = unsafe { ptr.as_ref() } {
+        if ptr::eq(frame.tracker, tracker) && frame.start.is_some() {
+            return Some(frame);
+        }
+        ptr = frame.prev;
+    }
+    None
+}
+
+/// Whether `tracker` has a frame open on this thread, starting at `ptr`.
+fn is_open_on_thread(tracker: &Tracker, mut ptr: *const Frame<'static>) -> bool {
+    // SAFETY: as in `Frame::charging_ancestor`.
+    while let Some(frame) = unsafe { ptr.as_ref() } {
+        if ptr::eq(frame.tracker, tracker) {
+            return true;
+        }
+        ptr = frame.prev;
+    }
+    false
+}
+
+/// Closes the frame: resets the thread's current frame and owner, charges the
+/// operation, and ends it as panicked when a panic is unwinding through the frame.
 struct Close<'f, 'a>(&'f Frame<'a>);
 
 impl Drop for Close<'_, '_> {
     fn drop(&mut self) {
         let frame = self.0;
         CURRENT.set(frame.prev);
-        if frame.start.is_some() {
+        alloc::leave_owner(frame.owner_before);
+        if let Some(start) = frame.start {
             let (now, rise) = alloc::frame_end(frame.mark);
-            if let Some(moved) = frame.moved(now) {
-                frame.tracker.charge(moved, rise);
+            let movement = frame.movement(start, now);
+            frame.tracker.charge(FrameCharge {
+                moved: movement.moved,
+                rise,
+                retained: frame.own_retained(&movement),
+            });
+            if let Some(parent) = Frame::charging_ancestor(frame.prev) {
+                parent
+                    .nested_small
+                    .set(parent.nested_small.get().wrapping_add(movement.small));
+                if parent.owner == frame.owner {
+                    parent
+                        .nested_owned
+                        .set(parent.nested_owned.get().wrapping_add(movement.owned));
+                }
             }
         }
         if std::thread::panicking() {
@@ -90,7 +195,15 @@ impl Drop for Close<'_, '_> {
 
 /// Runs `f` inside a frame of `tracker` on this thread.
 pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
-    let (start, mark) = match alloc::frame_begin() {
+    let prev = CURRENT.get();
+    let owner = tracker.owner_tag();
+    let owner_before = alloc::enter_owner(owner);
+    let begun = if is_open_on_thread(tracker, prev) {
+        None
+    } else {
+        alloc::frame_begin()
+    };
+    let (start, mark) = match begun {
         Some((counters, mark)) => (Some(counters), mark),
         None => (None, PeakMark::default()),
     };
@@ -98,8 +211,17 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
         tracker,
         start,
         mark,
-        excluded: Cell::new(ThreadCounters::default()),
-        prev: CURRENT.get(),
+        excluded: Cell::new(Counts::default()),
+        owner,
+        owner_before,
+        owned_at_start: if start.is_some() {
+            alloc::owner_bytes_here(owner)
+        } else {
+            0
+        },
+        nested_owned: Cell::new(0),
+        nested_small: Cell::new(0),
+        prev,
     };
     CURRENT.set(ptr::from_ref(&frame).cast::<Frame<'static>>());
     let _close = Close(&frame);
@@ -116,38 +238,51 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Tracker, Option<Charged>) -> R) ->
     // before the frame is dropped, also during unwinding. A non-null pointer read on
     // this thread therefore points to a live frame of this thread.
     let frame = unsafe { ptr.as_ref()? };
-    let charged = frame
-        .tracker
-        .charged_with(alloc::thread_counters().and_then(|now| frame.moved(now)));
+    // A frame that charges nothing sits inside the operation's own charging frame,
+    // further out: that one's movement is the open part.
+    let charging = if frame.start.is_some() {
+        Some(frame)
+    } else {
+        charging_frame_of(frame.tracker, frame.prev)
+    };
+    let open = match (
+        charging.and_then(|f| f.start.map(|s| (f, s))),
+        alloc::thread_counters(),
+    ) {
+        (Some((charging, start)), Some(now)) => {
+            let movement = charging.movement(start, now);
+            Some(FrameCharge {
+                moved: movement.moved,
+                rise: 0,
+                retained: charging.own_retained(&movement),
+            })
+        }
+        _ => None,
+    };
+    let charged = frame.tracker.charged_with(open);
     Some(f(frame.tracker, charged))
 }
 
-/// Runs memtrack's own bookkeeping (formatting, logging) without charging what it
-/// allocates to the operations whose frames are open on this thread.
+/// Runs memtrack's own bookkeeping (formatting, logging, metadata) without charging
+/// what it allocates to the operations whose frames are open on this thread.
 ///
 /// Neither the bytes nor the thread's live high-water mark move for the enclosing
-/// operations: what `f` allocates counts toward no operation's `peak_bytes`.
+/// operations: what `f` allocates counts toward no operation's `peak_bytes`, and is
+/// owned by the untracked bucket.
 pub(crate) fn untracked<R>(f: impl FnOnce() -> R) -> R {
     let Some(before) = alloc::thread_counters() else {
         return f();
     };
+    let owner_before = alloc::enter_owner(UNTRACKED);
     let result = alloc::without_peak(f);
+    alloc::leave_owner(owner_before);
     if let Some(after) = alloc::thread_counters() {
-        let spent = ThreadCounters {
-            allocated: after.allocated.wrapping_sub(before.allocated),
-            freed: after.freed.wrapping_sub(before.freed),
-            allocs: after.allocs.wrapping_sub(before.allocs),
-        };
+        let spent = after.since(&before);
         let mut ptr = CURRENT.get();
         // SAFETY: as in `with_current`: every frame in the chain is live on this
         // thread's stack while it is linked, and the chain is only read here.
         while let Some(frame) = unsafe { ptr.as_ref() } {
-            let ex = frame.excluded.get();
-            frame.excluded.set(ThreadCounters {
-                allocated: ex.allocated.wrapping_add(spent.allocated),
-                freed: ex.freed.wrapping_add(spent.freed),
-                allocs: ex.allocs.wrapping_add(spent.allocs),
-            });
+            frame.excluded.set(frame.excluded.get().plus(&spent));
             ptr = frame.prev;
         }
     }

@@ -31,7 +31,8 @@ macro_rules! emit {
 pub(crate) use emit;
 
 /// [`emit!`] with the heap bytes charged to an operation appended to the given
-/// fields: `alloc_bytes`, `freed_bytes`, `net_bytes`, `peak_bytes` and `allocs`, each
+/// fields: `alloc_bytes`, `freed_bytes`, `net_bytes`, `peak_bytes`, `retained_bytes`
+/// and `allocs`, each
 /// absent when `charged` (an `Option` of the attribution's figures) is `None`. Then
 /// the `extra` field and the message.
 ///
@@ -48,6 +49,7 @@ macro_rules! emit_charged {
             freed_bytes = charged.map(|c| c.freed),
             net_bytes = charged.map(|c| c.net()),
             peak_bytes = charged.map(|c| c.peak),
+            retained_bytes = charged.map(|c| c.retained()),
             allocs = charged.map(|c| c.allocs),
             extra = $extra,
             $($message)+

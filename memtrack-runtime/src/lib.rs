@@ -36,6 +36,7 @@ pub mod metadata;
 pub mod monitor;
 pub mod process;
 pub mod reclaim;
+pub mod retained;
 pub mod sites;
 mod support;
 pub mod tracker;
@@ -49,6 +50,7 @@ pub use config::Config;
 pub use fetch::track_fetch_response;
 pub use large_allocation::large_allocation;
 pub use metadata::{ToValue, Value};
+pub use retained::{Retained, retained};
 pub use tracker::{EndedBy, Outcome, Tracker, active_operations, start};
 
 #[doc(hidden)]

@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+
+use crate::alloc::{OwnerTag, UNTRACKED};
 use std::sync::{Mutex, PoisonError};
 
 /// Most distinct names interned for [`start`](crate::start); operations with further
@@ -32,6 +34,8 @@ pub const OVERFLOW_NAME: &str = "other";
 pub struct Site {
     name: &'static str,
     registered: AtomicBool,
+    /// The owner tag of the blocks its operations allocate, given at registration.
+    tag: AtomicU32,
     next: AtomicPtr<Site>,
     started: AtomicU64,
     ended: AtomicU64,
@@ -71,6 +75,7 @@ impl Site {
         Self {
             name,
             registered: AtomicBool::new(false),
+            tag: AtomicU32::new(UNTRACKED),
             next: AtomicPtr::new(ptr::null_mut()),
             started: AtomicU64::new(0),
             ended: AtomicU64::new(0),
@@ -105,7 +110,7 @@ impl Site {
     }
 
     pub(crate) fn on_start(&'static self) {
-        if !self.registered.load(Ordering::Acquire) {
+        if self.tag.load(Ordering::Acquire) == UNTRACKED {
             self.register();
         }
         self.started.fetch_add(1, Ordering::Release);
@@ -131,11 +136,30 @@ impl Site {
         }
     }
 
+    /// The owner tag of the blocks this site's operations allocate (the untracked
+    /// bucket's until the site's first operation starts).
+    #[must_use]
+    pub fn owner_tag(&self) -> OwnerTag {
+        self.tag.load(Ordering::Acquire)
+    }
+
+    /// Gives the site its tag and links it into the list, once; a thread that finds
+    /// another registering the site waits for its tag (a few instructions away).
     #[cold]
     fn register(&'static self) {
         if self.registered.swap(true, Ordering::AcqRel) {
+            let mut spins = 0u32;
+            while self.tag.load(Ordering::Acquire) == UNTRACKED {
+                if spins < 100 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
             return;
         }
+        self.tag.store(tags::assign(self), Ordering::Release);
         let me = ptr::from_ref(self).cast_mut();
         let mut head = HEAD.load(Ordering::Acquire);
         loop {
@@ -145,6 +169,48 @@ impl Site {
                 Err(now) => head = now,
             }
         }
+    }
+}
+
+/// Owner tags: one per site, in registration order, and the site of each.
+pub(crate) mod tags {
+    use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+
+    use super::Site;
+    use crate::alloc::{MAX_OWNERS, OwnerTag};
+
+    /// The tag shared by sites beyond the number of tags, reported under
+    /// [`OVERFLOW_NAME`](super::OVERFLOW_NAME).
+    pub(crate) const OVERFLOW: OwnerTag = (MAX_OWNERS - 1) as OwnerTag;
+
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    static SITES: [AtomicPtr<Site>; MAX_OWNERS] =
+        [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_OWNERS];
+
+    /// A new tag for `site` (or the shared overflow tag once all are given).
+    pub(super) fn assign(site: &'static Site) -> OwnerTag {
+        let tag = NEXT
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |next| {
+                (next < OVERFLOW).then_some(next + 1)
+            })
+            .unwrap_or(OVERFLOW);
+        if tag != OVERFLOW {
+            SITES[tag as usize].store(std::ptr::from_ref(site).cast_mut(), Ordering::Release);
+        }
+        tag
+    }
+
+    /// One past the highest tag given.
+    pub(crate) fn count() -> usize {
+        (NEXT.load(Ordering::Acquire) as usize).min(MAX_OWNERS)
+    }
+
+    /// The site `tag` was given to (`None` for the untracked bucket, the overflow
+    /// tag and tags not given).
+    pub(crate) fn site(tag: OwnerTag) -> Option<&'static Site> {
+        let ptr = SITES.get(tag as usize)?.load(Ordering::Acquire);
+        // SAFETY: only `&'static Site`s are stored in the table (see `assign`).
+        unsafe { ptr.as_ref() }
     }
 }
 

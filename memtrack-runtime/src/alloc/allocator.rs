@@ -1,15 +1,16 @@
-//! The [`Allocator`] type: a `GlobalAlloc` that forwards to an inner allocator and
-//! counts what it served.
+//! The [`Allocator`] type: a `GlobalAlloc` that forwards to an inner allocator,
+//! counts what it served and records who owns it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
 #[cfg(not(feature = "passthrough-alloc"))]
-use super::thread_slot;
+use super::{sample_pages, sampling, tag, thread_slot};
 
 /// A counting global allocator wrapping `A` (the system allocator by default).
 ///
 /// Install it as the global allocator to get process heap figures
-/// ([`heap_stats`](super::heap_stats)) and exact per-operation heap attribution:
+/// ([`heap_stats`](super::heap_stats)), exact per-operation heap attribution, and
+/// the owner of every live block (see [`retained`](crate::sites::retained)):
 ///
 /// ```
 /// #[global_allocator]
@@ -72,62 +73,344 @@ impl<A> Allocator<A> {
     }
 }
 
-/// `dealloc` for a free the fast path did not count. The inner allocator comes last,
-/// so `ptr` and `layout` stay in the registers `dealloc` received them in.
+/// Serves a block from `inner`, zeroed or not.
 ///
 /// # Safety
 ///
-/// The contract of [`GlobalAlloc::dealloc`], for `inner`.
+/// The contract of [`GlobalAlloc::alloc`] for `layout`.
+#[cfg(not(feature = "passthrough-alloc"))]
+#[inline(always)]
+unsafe fn serve<A: GlobalAlloc>(inner: &A, layout: Layout, zeroed: bool) -> *mut u8 {
+    // SAFETY: the caller passes on the guarantees of `GlobalAlloc::alloc`.
+    unsafe {
+        if zeroed {
+            inner.alloc_zeroed(layout)
+        } else {
+            inner.alloc(layout)
+        }
+    }
+}
+
+/// A tagged block: served with room for the tag, counted, tagged with its owner.
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::alloc`] for `layout`.
+#[cfg(not(feature = "passthrough-alloc"))]
+#[inline(never)]
+unsafe fn alloc_tagged<A: GlobalAlloc>(inner: &A, layout: Layout, zeroed: bool) -> *mut u8 {
+    let Some(longer) = tag::with_tag(layout) else {
+        return std::ptr::null_mut();
+    };
+    // SAFETY: `longer` has the caller's alignment and a larger, valid size.
+    let block = unsafe { serve(inner, longer, zeroed) };
+    if !block.is_null() {
+        let owner = thread_slot::count_large_alloc(layout.size() as u64);
+        // SAFETY: the block is valid for `longer.size()` bytes.
+        unsafe { tag::write(block, layout.size(), owner) };
+    }
+    block
+}
+
+/// A small allocation whose budget ran out on the fast path (or whose thread-local
+/// is unavailable): finishes the counting and places the block, on a page of its
+/// own when it is sampled.
+///
+/// A small allocation the inner allocator fails stays counted, on this path as on
+/// the fast path (which hands over to the inner allocator with a tail call): the
+/// system is then out of memory.
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::alloc`] for `layout`.
 #[cfg(not(feature = "passthrough-alloc"))]
 #[cold]
 #[inline(never)]
-unsafe fn dealloc_slow<A: GlobalAlloc>(ptr: *mut u8, layout: Layout, inner: &A) {
-    thread_slot::on_free(layout.size() as u64);
-    // SAFETY: the caller passes on the guarantees of `GlobalAlloc::dealloc`.
-    unsafe { inner.dealloc(ptr, layout) }
+unsafe fn alloc_small_slow<A: GlobalAlloc>(
+    inner: &A,
+    layout: Layout,
+    step: thread_slot::Step,
+    zeroed: bool,
+) -> *mut u8 {
+    if let Some(block) = thread_slot::finish_small_alloc(layout.size() as u64, step)
+        .and_then(|sample| place_sampled(layout, zeroed, sample))
+    {
+        return block;
+    }
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe { serve(inner, layout, zeroed) }
 }
 
-// SAFETY: every method forwards to the inner allocator with the caller's arguments
-// unchanged and returns its result unchanged; counting only reads the layout sizes and
-// touches memory owned by the counters (it never allocates, locks or panics).
-unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
-    // Allocation is kept out of line, as the system allocator's is (its inlined
-    // part is a jump to `malloc`): inlined, the counting after the call grows every
-    // caller, and callers that are themselves inlined (`RawVec` growth, say) stop
-    // being so. `benches/count_instructions.sh` measured fewer instructions this way;
-    // the free path, which has no call to wait for, is cheapest inlined.
-    #[inline(never)]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's guarantees about `layout`.
-        let ptr = unsafe { self.inner.alloc(layout) };
-        #[cfg(not(feature = "passthrough-alloc"))]
-        if !ptr.is_null() {
-            thread_slot::on_alloc(layout.size() as u64);
+/// Places a sampled small block on a page of its own and records it; `None` when
+/// it cannot be (an alignment above a page, or no page left).
+#[cfg(not(feature = "passthrough-alloc"))]
+fn place_sampled(layout: Layout, zeroed: bool, sample: thread_slot::Sample) -> Option<*mut u8> {
+    if layout.align() > sample_pages::PAGE {
+        return None;
+    }
+    let block = sample_pages::place(sample_pages::Record {
+        owner: sample.owner,
+        size: layout.size() as u32,
+        weights: sample.weights,
+    })?;
+    if zeroed {
+        // SAFETY: the page is this block's alone and `layout.size()` bytes (under a
+        // page) fit in it; a reused page holds the bytes of an earlier block.
+        unsafe { std::ptr::write_bytes(block, 0, layout.size()) };
+    }
+    thread_slot::sampled_placed(sample);
+    Some(block)
+}
+
+/// Frees a small block whose address starts a page: a sampled block goes back to
+/// its page pool, and its weights stop counting for its owner; any other goes to
+/// the inner allocator.
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::dealloc`] for `ptr` and `layout`.
+#[cfg(not(feature = "passthrough-alloc"))]
+#[cold]
+#[inline(never)]
+unsafe fn dealloc_page_aligned<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
+    match sample_pages::release(ptr) {
+        Some(record) => thread_slot::sampled_freed(record.owner, record.weights),
+        // SAFETY: the caller's guarantees: not a sampled block, so the inner
+        // allocator's.
+        None => unsafe { inner.dealloc(ptr, layout) },
+    }
+}
+
+/// A small free the fast path sent on: a block that starts a page (possibly a
+/// sampled one), or a thread off the fast path.
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::dealloc`] for `ptr` and `layout`.
+#[cfg(not(feature = "passthrough-alloc"))]
+#[cold]
+#[inline(never)]
+unsafe fn dealloc_small_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
+    thread_slot::finish_small_free(layout.size() as u64);
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe {
+        if sampling::may_be_sampled(ptr) {
+            dealloc_page_aligned(inner, ptr, layout);
+        } else {
+            inner.dealloc(ptr, layout);
         }
-        ptr
+    }
+}
+
+/// Frees a tagged block: credits its owner, then hands it back with its tag.
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::dealloc`] for `ptr` and `layout`, where
+/// `layout` is tagged.
+#[cfg(not(feature = "passthrough-alloc"))]
+#[inline(never)]
+unsafe fn dealloc_tagged<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
+    // SAFETY: a block of this size was allocated tagged (by `alloc_tagged` or a
+    // `realloc` to a tagged size), so the tag follows its bytes.
+    let owner = unsafe { tag::read(ptr, layout.size()) };
+    thread_slot::count_large_free(layout.size() as u64, owner);
+    // SAFETY: the block was served with the tagged layout of `layout`.
+    unsafe { inner.dealloc(ptr, tag::with_tag_unchecked(layout)) }
+}
+
+/// A reallocation done as an allocation, a copy and a free (for blocks whose
+/// placement changes: sampled blocks, and blocks that become sampled).
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::realloc`].
+#[cfg(not(feature = "passthrough-alloc"))]
+#[cold]
+#[inline(never)]
+unsafe fn realloc_by_copy<A: GlobalAlloc>(
+    this: &Allocator<A>,
+    ptr: *mut u8,
+    layout: Layout,
+    new_size: usize,
+) -> *mut u8 {
+    // SAFETY: the caller guarantees `new_size` with `layout.align()` is a valid,
+    // non-zero layout.
+    let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+    // SAFETY: as above.
+    let new = unsafe { this.alloc(new_layout) };
+    if !new.is_null() {
+        // SAFETY: both blocks are valid for the smaller of their sizes and do not
+        // overlap (the old one is still allocated); the old one is then freed with
+        // its layout, as the caller guarantees.
+        unsafe {
+            std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+            this.dealloc(ptr, layout);
+        }
+    }
+    new
+}
+
+/// A reallocation involving a tagged block (on either side) or a block that starts
+/// a page (possibly a sampled one).
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::realloc`].
+#[cfg(not(feature = "passthrough-alloc"))]
+#[inline(never)]
+unsafe fn realloc_general<A: GlobalAlloc>(
+    this: &Allocator<A>,
+    ptr: *mut u8,
+    layout: Layout,
+    new_size: usize,
+) -> *mut u8 {
+    let old_size = layout.size();
+    let old_tagged = tag::is_tagged(old_size);
+    let new_tagged = tag::is_tagged(new_size);
+    let moves = (!old_tagged && sampling::may_be_sampled(ptr) && sample_pages::is_sampled(ptr))
+        || (!new_tagged && thread_slot::would_sample(new_size as u64));
+    if moves {
+        // SAFETY: the caller's guarantees, passed on.
+        return unsafe { realloc_by_copy(this, ptr, layout, new_size) };
+    }
+    let old_owner = old_tagged.then(|| {
+        // SAFETY: a block of this size was allocated tagged.
+        unsafe { tag::read(ptr, old_size) }
+    });
+    let served = if old_tagged {
+        // SAFETY: the block was served with the tagged layout of `layout`.
+        unsafe { tag::with_tag_unchecked(layout) }
+    } else {
+        layout
+    };
+    let served_new = if new_tagged {
+        match new_size.checked_add(tag::TAG_SIZE) {
+            Some(size) if Layout::from_size_align(size, layout.align()).is_ok() => size,
+            _ => return std::ptr::null_mut(),
+        }
+    } else {
+        new_size
+    };
+    // SAFETY: `ptr` was served by `inner` with `served`; `served_new` is a
+    // valid size for the block's alignment (checked above, or the caller's).
+    let block = unsafe { this.inner.realloc(ptr, served, served_new) };
+    if !block.is_null() {
+        let owner = thread_slot::count_realloc(
+            thread_slot::Side {
+                size: old_size as u64,
+                tagged: old_owner,
+            },
+            thread_slot::Side {
+                size: new_size as u64,
+                tagged: new_tagged.then_some(0),
+            },
+        );
+        if new_tagged {
+            // SAFETY: the new block is valid for `served_new` bytes.
+            unsafe { tag::write(block, new_size, owner) };
+        }
+    }
+    block
+}
+
+/// A small reallocation whose budget ran out on the fast path: finishes the
+/// counting and, when the new block is the thread's next sample, moves it to a page
+/// of its own.
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::realloc`], for a block that is neither tagged nor
+/// sampled and a new size under the tagging threshold.
+#[cfg(not(feature = "passthrough-alloc"))]
+#[cold]
+#[inline(never)]
+unsafe fn realloc_small_slow<A: GlobalAlloc>(
+    inner: &A,
+    ptr: *mut u8,
+    layout: Layout,
+    new_size: usize,
+    step: thread_slot::Step,
+) -> *mut u8 {
+    if let Some(sample) = thread_slot::finish_small_alloc(new_size as u64, step) {
+        // SAFETY: the caller guarantees `new_size` is valid with this alignment.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        if let Some(block) = place_sampled(new_layout, false, sample) {
+            // SAFETY: the page is the new block's alone; the old block is valid for
+            // its size, then goes back to the inner allocator that served it.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr, block, layout.size().min(new_size));
+                inner.dealloc(ptr, layout);
+            }
+            return block;
+        }
+    }
+    // SAFETY: the caller's guarantees, passed on.
+    unsafe { inner.realloc(ptr, layout, new_size) }
+}
+
+// SAFETY: every method serves and frees blocks through the inner allocator with
+// layouts derived from the caller's: tagged blocks (`tag::is_tagged`) always with the
+// tag's extra bytes, so each block is freed with the layout it was served with and
+// the caller's block is the first `layout.size()` bytes of it. Sampled small blocks
+// are pages of memtrack's own region, told apart by their address, given to one
+// block at a time and never handed to the inner allocator. Counting touches only memory owned
+// by the counters and tables (it never allocates through the global allocator,
+// locks or panics).
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        #[cfg(not(feature = "passthrough-alloc"))]
+        {
+            let size = layout.size();
+            if tag::is_tagged(size) {
+                // SAFETY: the caller's guarantees, passed on.
+                return unsafe { alloc_tagged(&self.inner, layout, false) };
+            }
+            let step = thread_slot::count_small_alloc(size as u64);
+            if step != thread_slot::Step::Counted {
+                // SAFETY: the caller's guarantees, passed on.
+                return unsafe { alloc_small_slow(&self.inner, layout, step, false) };
+            }
+        }
+        // SAFETY: forwarded with the caller's guarantees about `layout`.
+        unsafe { self.inner.alloc(layout) }
     }
 
-    #[inline(never)]
+    #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's guarantees about `layout`.
-        let ptr = unsafe { self.inner.alloc_zeroed(layout) };
         #[cfg(not(feature = "passthrough-alloc"))]
-        if !ptr.is_null() {
-            thread_slot::on_alloc(layout.size() as u64);
+        {
+            let size = layout.size();
+            if tag::is_tagged(size) {
+                // SAFETY: the caller's guarantees, passed on.
+                return unsafe { alloc_tagged(&self.inner, layout, true) };
+            }
+            let step = thread_slot::count_small_alloc(size as u64);
+            if step != thread_slot::Step::Counted {
+                // SAFETY: the caller's guarantees, passed on.
+                return unsafe { alloc_small_slow(&self.inner, layout, step, true) };
+            }
         }
-        ptr
+        // SAFETY: forwarded with the caller's guarantees about `layout`.
+        unsafe { self.inner.alloc_zeroed(layout) }
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Counted before the memory goes back, so the process estimate never exceeds
-        // what is really held. The common case is counted inline; the rest goes
-        // through `dealloc_slow`, so that both end in a tail call to the inner
-        // allocator.
+        // Counted before the memory goes back. The common case is counted inline and
+        // ends in a tail call to the inner allocator.
         #[cfg(not(feature = "passthrough-alloc"))]
-        if !thread_slot::free_fast(layout.size() as u64) {
-            // SAFETY: the caller's guarantees, passed on unchanged.
-            return unsafe { dealloc_slow(ptr, layout, &self.inner) };
+        {
+            let size = layout.size();
+            if tag::is_tagged(size) {
+                // SAFETY: the caller's guarantees, passed on.
+                return unsafe { dealloc_tagged(&self.inner, ptr, layout) };
+            }
+            if thread_slot::count_small_free(ptr, size as u64) {
+                // SAFETY: the caller's guarantees, passed on.
+                return unsafe { dealloc_small_slow(&self.inner, ptr, layout) };
+            }
         }
         // SAFETY: forwarded with the caller's guarantees: `ptr` was allocated by this
         // allocator (hence by `inner`) with `layout`.
@@ -136,13 +419,23 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        #[cfg(not(feature = "passthrough-alloc"))]
+        {
+            let old_size = layout.size();
+            if tag::is_tagged(old_size) || tag::is_tagged(new_size) || sampling::may_be_sampled(ptr)
+            {
+                // SAFETY: the caller's guarantees, passed on.
+                return unsafe { realloc_general(self, ptr, layout, new_size) };
+            }
+            let step = thread_slot::count_small_realloc(old_size as u64, new_size as u64);
+            if step != thread_slot::Step::Counted {
+                // SAFETY: the caller's guarantees; a small block that does not start a
+                // page is neither tagged nor sampled.
+                return unsafe { realloc_small_slow(&self.inner, ptr, layout, new_size, step) };
+            }
+        }
         // SAFETY: forwarded with the caller's guarantees about `ptr`, `layout` and
         // `new_size`.
-        let new_ptr = unsafe { self.inner.realloc(ptr, layout, new_size) };
-        #[cfg(not(feature = "passthrough-alloc"))]
-        if !new_ptr.is_null() {
-            thread_slot::on_realloc(layout.size() as u64, new_size as u64);
-        }
-        new_ptr
+        unsafe { self.inner.realloc(ptr, layout, new_size) }
     }
 }

@@ -23,15 +23,42 @@
 //! `Vec` grown by doubling to 1 MiB therefore shows about 2 MiB allocated and 1 MiB
 //! freed; its live bytes are exact. Failed allocations are not counted.
 //!
+//! # Who owns each block
+//!
+//! Every block has an *owner*: the operation name ([`OwnerTag`]) whose frame was the
+//! innermost one running on the allocating thread, or [`UNTRACKED`] outside every
+//! operation. A free credits the block's owner, whatever thread or operation runs it;
+//! a `realloc` frees the old block (credited to its owner) and allocates the new one
+//! (owned by the operation running now). How the owner is known:
+//!
+//! - a block of at least [`TAGGED_MIN`] bytes carries its owner's tag in 4 bytes
+//!   after it: its owner is exact;
+//! - smaller blocks carry nothing (4 bytes on every small block would cost more time
+//!   and memory than all the rest of the counting): a sample of them, about one per
+//!   [`sample_interval`] bytes allocated, is placed on page boundaries and recorded
+//!   with its owner, and each owner's live small bytes are estimated from its live
+//!   samples. The estimate is unbiased; its error is measured in the tests and
+//!   described with [`owners_live`].
+//!
+//! [`owners_live`] reads every owner's live bytes and blocks; the tracker turns them
+//! into per-name figures ([`retained`](crate::sites::retained)). Per owner and per
+//! thread the counters have one writer, as below, so frees on other threads serialise
+//! nothing.
+//!
 //! # Per-thread counters
 //!
 //! Each thread counts into its own thread-local counters and is their only writer: an
 //! allocation costs a relaxed load and store per counter on the thread's own cache
 //! line, no read-modify-write and no memory any other thread writes. The fast path of
-//! an allocation or a free is the counter updates and one signed comparison (see
-//! *Peak*); anything else (a thread's first count, a thread without a slot,
-//! publishing to the process estimate) is out of line, reached through that same
-//! comparison.
+//! a small allocation is two subtractions and an increment, each followed by a sign
+//! test, and a tail call to the inner allocator; that of a small free one addition
+//! and its sign test, and a test of whether the address starts a page (a sampled
+//! block). Figures not needed on the fast path are derived: live bytes from the
+//! headroom below the thread's ceiling, allocated bytes from the sampling
+//! countdown, freed bytes from both (see `counters`). Anything else (a thread's
+//! first count, a thread without a slot, a sample, a new high) is out of line,
+//! reached through those same sign tests. Tagged blocks take a separate, still
+//! lock-free path that also reads or writes the tag and the owner's counters.
 //!
 //! For other threads to read them, a thread publishes the address of its counters in
 //! a fixed static registry of 256 slots, claimed with a compare-and-swap on its first
@@ -53,27 +80,24 @@
 //! A thread may free memory another thread allocated, so one thread's live bytes can
 //! be negative; the process `live_bytes` is `allocated - freed`, saturating at zero.
 //!
-//! Inside the allocator nothing locks, allocates or panics, and the only thread-local
-//! is const-initialised, has no destructor and is read with `try_with` (with a
-//! correct shared fallback should it ever be unavailable).
+//! Inside the allocator nothing locks, allocates through the global allocator or
+//! panics, and the only thread-local is const-initialised, has no destructor and is
+//! read with `try_with` (with a correct shared fallback should it ever be
+//! unavailable). The owner tables and the sample records are mapped from the system
+//! on first use and never freed.
+//!
+//! A small allocation that the inner allocator fails on the fast path (which hands
+//! over to it with a tail call, after counting) stays counted: the system is then out
+//! of memory. Failures on every other path are not counted.
 //!
 //! # Peak
 //!
-//! The exact process live value at every instant would need a shared counter updated
-//! on every allocation, which is what the slots avoid. Each thread instead publishes
-//! its live bytes to a shared estimate in steps of [`PEAK_GRANULARITY`] bytes (when its
-//! live bytes moved by that much since it last published), and the peak is the highest
-//! estimate. The estimate never exceeds the real live bytes, and is below them by less
-//! than `2 * PEAK_GRANULARITY` per thread holding a slot. So [`HeapStats::peak_bytes`]
-//! is a lower bound of the true process peak, at most `2 * PEAK_GRANULARITY` per
-//! counting thread below it (and never below the `live_bytes` of the same reading).
-//!
-//! Per operation, the tracker uses the thread-relative high-water mark instead, which
-//! is exact: a thread raises its mark on every allocation that takes its live bytes
-//! above it. The hot path folds both checks into one: a thread keeps its distance to
-//! the lower of its mark and the top of its publishing window, so an allocation that
-//! stays under both is one subtraction and a sign test.
-//!
+//! Per operation, the tracker uses the thread-relative high-water mark, which is
+//! exact: a thread raises its mark on every allocation that takes its live bytes
+//! above it. [`HeapStats::peak_bytes`] is the highest process live value read: on
+//! every [`heap_stats`] and whenever a thread's live bytes grew by
+//! [`PEAK_GRANULARITY`] since it last read it. It is never above the true peak.
+
 //! # Switching counting off
 //!
 //! The `passthrough-alloc` feature compiles the allocator down to plain forwarding:
@@ -92,28 +116,47 @@
 //! threads' counters while those threads exit.
 
 mod allocator;
+mod counters;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod exit_hook;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod installed;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod owners;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod pages;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod peak;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod registry;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod sample_pages;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod sampling;
 mod stats;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod tag;
 #[cfg(all(test, not(feature = "passthrough-alloc")))]
 mod tests;
+#[cfg(all(test, not(feature = "passthrough-alloc")))]
+mod tests_owners;
 #[cfg(all(test, feature = "passthrough-alloc"))]
 mod tests_passthrough;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod thread_slot;
 
 pub use allocator::Allocator;
+#[allow(unused_imports)]
+pub(crate) use counters::Counts;
+pub use owners::{MAX_OWNERS, OwnerTag, UNTRACKED};
+pub use sampling::{BLOCK_UNIT, DEFAULT_SAMPLE_INTERVAL, sample_interval, set_sample_interval};
 pub use stats::{
-    HeapStats, PEAK_GRANULARITY, RegistryStats, ThreadStats, heap_stats, is_counting,
-    registry_stats, reset_peak, thread_stats,
+    HeapStats, OwnerLive, PEAK_GRANULARITY, RegistryStats, ThreadStats, heap_stats, is_counting,
+    owners_live, registry_stats, reset_peak, thread_stats,
 };
+pub use tag::TAGGED_MIN;
 #[allow(unused_imports)]
 pub(crate) use thread_slot::{
-    PeakMark, ThreadCounters, frame_begin, frame_end, thread_counters, without_peak,
+    PeakMark, enter_owner, frame_begin, frame_end, leave_owner, owner_bytes_here, thread_counters,
+    without_peak,
 };

@@ -34,6 +34,9 @@
 
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
+use super::counters::{Counters, Counts};
+use super::owners::{self, Change, Table, Tables};
+
 /// Number of slots. Threads beyond this many alive at once count through the shared
 /// totals (correct, slower).
 pub(super) const SLOT_COUNT: usize = 256;
@@ -42,70 +45,13 @@ pub(super) const SLOT_COUNT: usize = 256;
 /// complete sum (folds happen once per exiting thread and take microseconds).
 const READ_ATTEMPTS: usize = 10_000;
 
-/// Allocated bytes, freed bytes and allocation calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct Counts {
-    pub(super) allocated: u64,
-    pub(super) freed: u64,
-    pub(super) allocs: u64,
-}
-
-impl Counts {
-    /// Live bytes of these counts, as a signed value (a thread may free more than it
-    /// allocated when it frees other threads' memory).
-    #[inline(always)]
-    pub(super) fn live(&self) -> i64 {
-        self.allocated.wrapping_sub(self.freed) as i64
-    }
-}
-
-/// One thread's counters, in that thread's thread-local storage. Only the owning
-/// thread writes them; readers of other threads load them through the registry.
-#[derive(Debug)]
-pub(super) struct Counters {
-    pub(super) allocated: AtomicU64,
-    pub(super) freed: AtomicU64,
-    pub(super) allocs: AtomicU64,
-}
-
-/// Owner-only increment: a relaxed load and store, not a read-modify-write (no other
-/// thread writes the counter).
-#[inline(always)]
-pub(super) fn bump(counter: &AtomicU64, by: u64) {
-    counter.store(
-        counter.load(Ordering::Relaxed).wrapping_add(by),
-        Ordering::Relaxed,
-    );
-}
-
-impl Counters {
-    /// Zero counters.
-    pub(super) const fn new() -> Self {
-        Self {
-            allocated: AtomicU64::new(0),
-            freed: AtomicU64::new(0),
-            allocs: AtomicU64::new(0),
-        }
-    }
-
-    /// The counters (exact when read by the owner). Freed is read before allocated,
-    /// so memory freed during the read was counted as allocated too.
-    #[inline]
-    pub(super) fn counts(&self) -> Counts {
-        let freed = self.freed.load(Ordering::Relaxed);
-        Counts {
-            allocated: self.allocated.load(Ordering::Relaxed),
-            freed,
-            allocs: self.allocs.load(Ordering::Relaxed),
-        }
-    }
-}
-
-/// Three counters updated with atomic read-modify-writes (shared by many writers).
+/// Counts updated with atomic read-modify-writes (shared by many writers).
 struct Totals {
     allocated: AtomicU64,
     freed: AtomicU64,
     allocs: AtomicU64,
+    large_allocated: AtomicU64,
+    large_freed: AtomicU64,
 }
 
 impl Totals {
@@ -114,27 +60,43 @@ impl Totals {
             allocated: AtomicU64::new(0),
             freed: AtomicU64::new(0),
             allocs: AtomicU64::new(0),
+            large_allocated: AtomicU64::new(0),
+            large_freed: AtomicU64::new(0),
         }
     }
 
     fn add(&self, c: Counts) {
-        if c.allocated != 0 {
-            self.allocated.fetch_add(c.allocated, Ordering::Relaxed);
+        for (total, by) in [
+            (&self.allocated, c.allocated),
+            (&self.freed, c.freed),
+            (&self.allocs, c.allocs),
+            (&self.large_allocated, c.large_allocated),
+            (&self.large_freed, c.large_freed),
+        ] {
+            if by != 0 {
+                total.fetch_add(by, Ordering::Relaxed);
+            }
         }
-        if c.freed != 0 {
-            self.freed.fetch_add(c.freed, Ordering::Relaxed);
-        }
-        if c.allocs != 0 {
-            self.allocs.fetch_add(c.allocs, Ordering::Relaxed);
-        }
+    }
+
+    fn store(&self, c: Counts) {
+        self.allocated.store(c.allocated, Ordering::Relaxed);
+        self.freed.store(c.freed, Ordering::Relaxed);
+        self.allocs.store(c.allocs, Ordering::Relaxed);
+        self.large_allocated
+            .store(c.large_allocated, Ordering::Relaxed);
+        self.large_freed.store(c.large_freed, Ordering::Relaxed);
     }
 
     fn counts(&self) -> Counts {
         let freed = self.freed.load(Ordering::Relaxed);
+        let large_freed = self.large_freed.load(Ordering::Relaxed);
         Counts {
             allocated: self.allocated.load(Ordering::Relaxed),
             freed,
             allocs: self.allocs.load(Ordering::Relaxed),
+            large_allocated: self.large_allocated.load(Ordering::Relaxed),
+            large_freed,
         }
     }
 }
@@ -156,6 +118,9 @@ impl Slot {
 }
 
 static SLOTS: [Slot; SLOT_COUNT] = [const { Slot::new() }; SLOT_COUNT];
+/// Each slot's owner table (see `owners`), created when the slot is first claimed
+/// and kept with the slot for the life of the process.
+static TABLES: Tables<SLOT_COUNT> = Tables::new();
 /// One past the highest slot index ever claimed: readers scan `0..SLOTS_USED`.
 static SLOTS_USED: AtomicUsize = AtomicUsize::new(0);
 /// Slots claimed right now.
@@ -175,11 +140,12 @@ static FOLDS_ACTIVE: AtomicUsize = AtomicUsize::new(0);
 static LAST_SUM: Totals = Totals::new();
 
 /// Claims a free slot for the calling thread and publishes `counters` there; `None`
-/// when all slots are taken.
+/// when all slots are taken. Also returns the slot's owner table (`None` if the
+/// system could not provide one: the thread then counts owners in the shared table).
 ///
 /// `counters` must stay valid until [`unpublish`] is called with the returned slot,
 /// which the caller arranges by calling it from the thread's exit hook.
-pub(super) fn publish(counters: &Counters) -> Option<&'static Slot> {
+pub(super) fn publish(counters: &Counters) -> Option<(&'static Slot, Option<Table>)> {
     for (index, slot) in SLOTS.iter().enumerate() {
         if !slot.claimed.load(Ordering::Relaxed)
             && slot
@@ -191,7 +157,7 @@ pub(super) fn publish(counters: &Counters) -> Option<&'static Slot> {
                 .store(std::ptr::from_ref(counters).cast_mut(), Ordering::SeqCst);
             SLOTS_USED.fetch_max(index + 1, Ordering::SeqCst);
             IN_USE.fetch_add(1, Ordering::Relaxed);
-            return Some(slot);
+            return Some((slot, TABLES.for_slot(index)));
         }
     }
     SLOTLESS_THREADS.fetch_add(1, Ordering::Relaxed);
@@ -214,7 +180,7 @@ pub(super) fn unpublish(slot: &'static Slot, counters: Option<&Counters>) {
     }
     slot.counters.store(std::ptr::null_mut(), Ordering::SeqCst);
     if let Some(counters) = counters {
-        RETIRED.add(counters.counts());
+        RETIRED.add(counters.read());
     }
     FOLDS_ACTIVE.fetch_sub(1, Ordering::SeqCst);
     IN_USE.fetch_sub(1, Ordering::Relaxed);
@@ -232,10 +198,10 @@ fn back_off(spins: &mut u32) {
 }
 
 /// Runs `f` announced as a reader, when no fold is in progress; `None` (and `f` not
-/// run) if folds kept it out for [`READ_ATTEMPTS`] tries.
-fn excluding_folds<R>(f: impl FnOnce(Published) -> R) -> Option<R> {
+/// run) if folds kept it out for `attempts` tries.
+fn excluding_folds<R>(attempts: usize, f: impl FnOnce(Published) -> R) -> Option<R> {
     let mut spins = 0u32;
-    for _ in 0..READ_ATTEMPTS {
+    for _ in 0..attempts {
         if FOLDS_ACTIVE.load(Ordering::SeqCst) != 0 {
             back_off(&mut spins);
             continue;
@@ -287,27 +253,33 @@ pub(super) fn add_shared(counts: Counts) {
 /// Process totals: the sum of every published thread and both shared totals, read
 /// with folds excluded so no exiting thread is counted twice or not at all.
 pub(super) fn process_counts() -> Counts {
-    let sum = excluding_folds(|published| {
-        let mut sum = Counts::default();
-        let mut add = |c: Counts| {
-            sum.allocated = sum.allocated.wrapping_add(c.allocated);
-            sum.freed = sum.freed.wrapping_add(c.freed);
-            sum.allocs = sum.allocs.wrapping_add(c.allocs);
-        };
-        published.for_each(|counters| add(counters.counts()));
-        add(RETIRED.counts());
-        add(SHARED.counts());
-        sum
-    });
-    match sum {
-        Some(sum) => {
-            LAST_SUM.allocated.store(sum.allocated, Ordering::Relaxed);
-            LAST_SUM.freed.store(sum.freed, Ordering::Relaxed);
-            LAST_SUM.allocs.store(sum.allocs, Ordering::Relaxed);
+    match excluding_folds(READ_ATTEMPTS, sum_published) {
+        Some(Some(sum)) => {
+            LAST_SUM.store(sum);
             sum
         }
-        None => LAST_SUM.counts(),
+        _ => LAST_SUM.counts(),
     }
+}
+
+/// Process totals if they can be read at once, without waiting for an exiting
+/// thread (for use inside the allocator).
+pub(super) fn process_counts_now() -> Option<Counts> {
+    excluding_folds(1, sum_published).flatten()
+}
+
+/// The sum of every published thread and both shared totals; `None` if one
+/// thread's counters could not be read consistently.
+fn sum_published(published: Published) -> Option<Counts> {
+    let mut sum = RETIRED.counts().plus(&SHARED.counts());
+    published.for_each(|counters| sum = sum.plus(&counters.read()));
+    Some(sum)
+}
+
+/// Every owner's counters for tags `0..len`, summed over every slot's table and the
+/// shared one.
+pub(super) fn owner_sums(len: usize) -> Vec<Change> {
+    owners::sum(&TABLES, len)
 }
 
 /// Runs `f` as if a fold were in progress the whole time.

@@ -1,6 +1,7 @@
 //! The public figures: process heap totals, the calling thread's counters and the
 //! registry occupancy.
 
+use super::owners::{MAX_OWNERS, OwnerTag};
 use super::{installed, peak, registry, thread_slot};
 
 /// Process-wide heap figures from the counting allocator.
@@ -26,18 +27,21 @@ pub struct HeapStats {
     /// Number of allocation calls (`alloc`, `alloc_zeroed` and `realloc`) since the
     /// process started.
     pub allocs: u64,
-    /// Highest live bytes recorded since start or the last [`reset_peak`], and at
-    /// least `live_bytes`. A lower bound of the true peak, at most
-    /// [`PEAK_GRANULARITY`]` * 2` bytes below it per thread counting in a slot (see
-    /// the [module documentation](super)).
+    /// Highest live bytes read since start or the last [`reset_peak`], and at least
+    /// `live_bytes`: never above the true peak (see the
+    /// [module documentation](super)).
     pub peak_bytes: u64,
+    /// Of `live_bytes`, the bytes of blocks under
+    /// [`TAGGED_MIN`](super::TAGGED_MIN) (the ones attributed by sampling).
+    pub small_live_bytes: u64,
 }
 
-/// Granularity, in bytes, at which a thread's live bytes are published to the process
-/// peak: [`HeapStats::peak_bytes`] can miss up to twice this per thread.
+/// Growth, in bytes, of a thread's live bytes after which the process peak is read
+/// again: [`HeapStats::peak_bytes`] can miss the growth of a thread since its last
+/// reading, under this much.
 ///
 /// ```
-/// assert_eq!(memtrack_runtime::alloc::PEAK_GRANULARITY, 32 * 1024);
+/// assert_eq!(memtrack_runtime::alloc::PEAK_GRANULARITY, 256 * 1024);
 /// ```
 pub const PEAK_GRANULARITY: u64 = peak::STEP as u64;
 
@@ -59,12 +63,14 @@ pub fn heap_stats() -> Option<HeapStats> {
 pub(super) fn raw_heap_stats() -> HeapStats {
     let counts = registry::process_counts();
     let live_bytes = counts.allocated.saturating_sub(counts.freed);
+    peak::observe(live_bytes);
     HeapStats {
         live_bytes,
         allocated_bytes: counts.allocated,
         freed_bytes: counts.freed,
         allocs: counts.allocs,
         peak_bytes: peak::peak().max(live_bytes),
+        small_live_bytes: counts.small_live().max(0) as u64,
     }
 }
 
@@ -159,4 +165,55 @@ pub fn registry_stats() -> RegistryStats {
         slots_in_use: registry::slots_in_use(),
         slotless_threads: registry::slotless_threads(),
     }
+}
+
+/// The live blocks one owner holds, from [`owners_live`].
+///
+/// `exact_*` count its tagged blocks (at least [`TAGGED_MIN`](super::TAGGED_MIN)
+/// bytes) to the byte; `sampled_*` are the summed weights of its live sampled small
+/// blocks: an unbiased estimate of its live small bytes and blocks (see
+/// [`set_sample_interval`](super::set_sample_interval)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OwnerLive {
+    /// The owner.
+    pub owner: OwnerTag,
+    /// Live bytes of its tagged blocks (exact).
+    pub exact_bytes: i64,
+    /// Its live tagged blocks (exact).
+    pub exact_blocks: i64,
+    /// Estimated live bytes of its small blocks.
+    pub sampled_bytes: i64,
+    /// Estimated live small blocks, in 1/[`BLOCK_UNIT`](super::BLOCK_UNIT) blocks.
+    pub sampled_blocks: i64,
+}
+
+/// The live blocks of owners `0..count` (every tag below `count`, at most
+/// [`MAX_OWNERS`]), summed over every thread: `None` without the counting allocator.
+///
+/// Reading costs one pass over each thread's table for those owners: fine for a
+/// monitor tick or a scrape, not for a hot path. Counters move while they are read,
+/// so a reading taken while blocks change hands between threads can be off by those
+/// blocks; a reading of quiet owners is exact.
+///
+/// ```
+/// // Without the counting allocator there is nothing to read.
+/// assert!(memtrack_runtime::alloc::owners_live(4).is_none());
+/// ```
+pub fn owners_live(count: usize) -> Option<Vec<OwnerLive>> {
+    installed::figures_available().then(|| raw_owners_live(count))
+}
+
+/// [`owners_live`] whether or not the figures are available.
+pub(super) fn raw_owners_live(count: usize) -> Vec<OwnerLive> {
+    registry::owner_sums(count.min(MAX_OWNERS))
+        .into_iter()
+        .enumerate()
+        .map(|(owner, c)| OwnerLive {
+            owner: owner as OwnerTag,
+            exact_bytes: c.exact_bytes,
+            exact_blocks: c.exact_blocks,
+            sampled_bytes: c.sampled_bytes,
+            sampled_blocks: c.sampled_blocks,
+        })
+        .collect()
 }

@@ -1,60 +1,74 @@
-//! The calling thread's side of the counters: the hot path run on every allocation,
-//! claiming and retiring a registry slot, and the seam the tracker reads.
+//! The calling thread's side of the counters: the fast paths run on every
+//! allocation and free, the check they branch to, claiming and retiring a registry
+//! slot, and the seam the tracker reads.
 //!
 //! The thread-local below is const-initialised and has no destructor, so accessing it
 //! never allocates, never registers anything and stays valid for the whole life of the
 //! thread, including while other thread-locals are being destroyed. Its counters are
 //! what the registry publishes to other threads.
+//!
+//! # The fast paths
+//!
+//! A small allocation (under [`TAGGED_MIN`](super::TAGGED_MIN) bytes) adds its size
+//! to the allocated bytes, counts one call, and subtracts its size from the thread's
+//! *budget*: the bytes it may allocate before anything else needs doing. A small
+//! free adds its size to the freed bytes. Each is an add to memory on the thread's
+//! own cache line; only the budget is followed by a sign test.
+//!
+//! The budget is the least of three distances, recomputed at each [`Local::check`]:
+//!
+//! - to the next sample point (in small allocated bytes, see `sampling`);
+//! - while a frame measures its peak, to the frame's high-water mark (live bytes
+//!   above it are a new high);
+//! - to the live level at which the process peak is read next.
+//!
+//! Frees do not give budget back, so a check can come earlier than needed, never
+//! later: any allocation that reaches one of the three points exhausts the budget,
+//! and the check sees the exact counters. A thread off the fast path (no slot yet,
+//! none available, or past its exit hook) keeps its budget far below zero so that
+//! every allocation takes the check, and a free tests the thread's mode.
 
 use std::cell::Cell;
 
-use super::registry::{self, Counters, Counts, Slot, bump};
+use super::counters::{Counters, Counts, bump};
+use super::owners::{self, Change, OwnerTag, Table, UNTRACKED};
+use super::registry::{self, Slot};
+use super::sampling::{self, Weights};
 use super::{exit_hook, installed, peak};
 
 /// Where the calling thread's counts go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Never counted yet: the next change claims a slot.
-    Unclaimed,
     /// Counting on the fast path, counters published in `Local::slot`.
     Slot,
+    /// Never counted yet: the next change claims a slot.
+    Unclaimed,
     /// No slot (registry full, no exit hook, or the thread is past its exit hook):
-    /// every change also goes to the shared totals, on the slow path.
+    /// every change also goes to the shared totals.
     Shared,
 }
 
-/// `headroom` and `span` of a thread that is not on the fast path: any allocation
-/// leaves `headroom` negative and any free takes it above `span`, so every change
-/// goes to [`Local::settle`].
-const OFF_FAST_PATH: (i64, i64) = (i64::MIN / 2, i64::MIN);
+/// Budget of a thread off the fast path: no allocation a process can make brings it
+/// up to zero.
+const OFF_FAST_PATH: i64 = i64::MIN / 2;
 
 /// Per-thread state, only ever touched by its own thread (but for `counters`, which
 /// other threads read).
-///
-/// Two owner-only quantities track the thread's live bytes against the bounds that
-/// need work when crossed:
-///
-/// - `headroom` is `ceiling - live`, where `ceiling` is the lower of the high-water
-///   mark and the top of the publishing window: an allocation subtracts its size and
-///   needs [`Local::rise`] only when the result is negative;
-/// - `span` is `ceiling - reserved`, fixed until the ceiling or the window moves: a
-///   free adds its size to `headroom` and needs [`Local::settle`] only when the
-///   result exceeds `span` (live bytes fell below the bottom of the window).
-///
-/// So the fast path of an allocation is two counter increments and one subtraction
-/// with a sign test, and that of a free one increment, one addition and one
-/// comparison, all on this thread's own cache line. A thread off the fast path (see
-/// [`Mode`]) keeps the two at [`OFF_FAST_PATH`].
 #[repr(C, align(64))]
 struct Local {
     counters: Counters,
-    headroom: Cell<i64>,
-    span: Cell<i64>,
+    budget: Cell<i64>,
+    /// [`PAGE_BITS`] while `mode` is `Slot`, 0 otherwise (see [`count_small_free`]).
+    free_mask: Cell<u32>,
     mode: Cell<Mode>,
     /// The slot the counters are published in, while `mode` is `Slot`.
     slot: Cell<Option<&'static Slot>>,
-    /// What of `counters` has been added to the shared totals (`Mode::Shared`).
+    /// The owner table of the slot, while `mode` is `Slot`.
+    table: Cell<Option<Table>>,
+    /// What of the counters has been added to the shared totals (`Mode::Shared`).
     shared: Cell<Counts>,
+    /// Small allocated bytes at which the next sample point lies.
+    sample_at: Cell<u64>,
     /// Highest live value since the last `raw_peak_begin` (thread-relative, may be
     /// < 0). The frame's mark is this less `offset`.
     high: Cell<i64>,
@@ -62,47 +76,83 @@ struct Local {
     /// values are compared with the mark after subtracting it, so memory memtrack
     /// keeps for itself never counts toward an operation's peak.
     offset: Cell<i64>,
-    /// This thread's share of the process live estimate (see `peak`): the low end of
-    /// the window the thread's live bytes may move in without publishing.
-    reserved: Cell<i64>,
+    /// Live value above which the process peak is read next.
+    scan_at: Cell<i64>,
+    /// Frames measuring their peak (the mark matters only while one is open).
+    frames: Cell<u32>,
+    /// The owner of what this thread allocates now (the innermost operation).
+    owner: Cell<OwnerTag>,
+    /// State of the thread's random source for sampling distances.
+    random: Cell<u64>,
+}
+
+/// A small allocation to be sampled: its owner and weights.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sample {
+    pub(super) owner: OwnerTag,
+    pub(super) weights: Weights,
 }
 
 impl Local {
     const fn new() -> Self {
         Self {
             counters: Counters::new(),
-            headroom: Cell::new(OFF_FAST_PATH.0),
-            span: Cell::new(OFF_FAST_PATH.1),
+            budget: Cell::new(OFF_FAST_PATH),
+            free_mask: Cell::new(0),
             mode: Cell::new(Mode::Unclaimed),
             slot: Cell::new(None),
+            table: Cell::new(None),
             shared: Cell::new(Counts {
                 allocated: 0,
                 freed: 0,
                 allocs: 0,
+                large_allocated: 0,
+                large_freed: 0,
             }),
+            sample_at: Cell::new(u64::MAX),
             high: Cell::new(0),
             offset: Cell::new(0),
-            reserved: Cell::new(0),
+            scan_at: Cell::new(0),
+            frames: Cell::new(0),
+            owner: Cell::new(UNTRACKED),
+            random: Cell::new(0),
         }
     }
 
-    /// The thread's counters.
     fn counts(&self) -> Counts {
-        self.counters.counts()
+        self.counters.read()
     }
 
-    /// Recomputes `headroom` and `span` after the counters were changed on the slow
-    /// path, or `high`, `offset`, `reserved` or the mode changed.
-    fn refresh(&self) {
+    /// Switches the mode, and the free path's gate with it.
+    fn set_mode(&self, mode: Mode) {
+        self.mode.set(mode);
+        self.free_mask
+            .set(if mode == Mode::Slot { PAGE_BITS } else { 0 });
+    }
+
+    fn live(&self) -> i64 {
+        self.counts().live()
+    }
+
+    /// Recomputes the budget: the least distance to the next sample point, the mark
+    /// and the next process-peak reading (far below zero off the fast path).
+    fn rebudget(&self) {
         if self.mode.get() != Mode::Slot {
-            self.headroom.set(OFF_FAST_PATH.0);
-            self.span.set(OFF_FAST_PATH.1);
+            self.budget.set(OFF_FAST_PATH);
             return;
         }
-        let live = self.counts().live();
-        let ceiling = self.high.get().min(peak::window_top(self.reserved.get()));
-        self.headroom.set(ceiling.wrapping_sub(live));
-        self.span.set(ceiling.wrapping_sub(self.reserved.get()));
+        let counts = self.counts();
+        let live = counts.live();
+        let to_sample = self
+            .sample_at
+            .get()
+            .saturating_sub(counts.small_allocated())
+            .min(i64::MAX as u64) as i64;
+        let mut budget = to_sample.min(self.scan_at.get().saturating_sub(live));
+        if self.frames.get() > 0 {
+            budget = budget.min(self.high.get().saturating_sub(live));
+        }
+        self.budget.set(budget);
     }
 
     /// The frame's high-water mark, in offset-adjusted bytes.
@@ -113,89 +163,102 @@ impl Local {
     /// Sets the mark (in offset-adjusted bytes).
     fn set_mark(&self, mark: i64) {
         self.high.set(mark.wrapping_add(self.offset.get()));
-        self.refresh();
-    }
-
-    /// An allocation left `headroom` negative: live bytes rose above the mark, or out
-    /// of the window, or the thread is off the fast path. A new high inside the
-    /// window (the common case, on every allocation of a growing frame) is settled
-    /// here: the mark becomes the live value, which is then also the ceiling.
-    #[inline(always)]
-    fn rise(&self) {
-        // Live bytes above the bottom of the window (off the fast path: far below).
-        let slack = self.span.get().wrapping_sub(self.headroom.get());
-        if peak::inside(slack) {
-            self.high.set(self.reserved.get().wrapping_add(slack));
-            self.headroom.set(0);
-            self.span.set(slack);
-        } else {
-            self.settle();
-        }
-    }
-
-    /// Whether a free or shrink took live bytes below the bottom of the window (or
-    /// the thread is off the fast path).
-    #[inline(always)]
-    fn below_window(&self) -> bool {
-        self.headroom.get() > self.span.get()
-    }
-
-    /// Everything the fast path leaves out, after the counters were updated: the
-    /// thread's first change (claiming a slot), a change of a thread without one
-    /// (added to the shared totals), live bytes that left the window (published to
-    /// the process estimate) and a mark they rose above.
-    #[cold]
-    #[inline(never)]
-    fn settle(&self) {
-        if self.mode.get() == Mode::Unclaimed {
-            claim(self);
-        }
-        let live = self.counts().live();
-        self.raise_mark(live);
-        match self.mode.get() {
-            Mode::Slot => {
-                if peak::inside(live.wrapping_sub(self.reserved.get())) {
-                    self.refresh();
-                } else {
-                    self.recentre();
-                }
-            }
-            Mode::Unclaimed | Mode::Shared => self.add_to_shared(),
-        }
-    }
-
-    /// Adds what the counters gained since the last call to the shared totals and,
-    /// exactly, to the process estimate.
-    fn add_to_shared(&self) {
-        let now = self.counts();
-        let before = self.shared.get();
-        count_shared(Counts {
-            allocated: now.allocated.wrapping_sub(before.allocated),
-            freed: now.freed.wrapping_sub(before.freed),
-            allocs: now.allocs.wrapping_sub(before.allocs),
-        });
-        self.shared.set(now);
-        self.refresh();
-    }
-
-    /// Raises the mark to `live` when above it.
-    fn raise_mark(&self, live: i64) {
-        if live > self.high.get() {
-            self.high.set(live);
-        }
+        self.rebudget();
     }
 
     /// Live bytes less the bookkeeping offset: what marks are measured in.
     fn adjusted_live(&self) -> i64 {
-        self.counts().live().wrapping_sub(self.offset.get())
+        self.live().wrapping_sub(self.offset.get())
     }
 
-    /// Live bytes left the window: publishes them to the process estimate.
-    fn recentre(&self) {
-        let reserved = peak::recentre(self.counts().live());
-        peak::shift(reserved.wrapping_sub(self.reserved.get()));
-        self.reserved.set(reserved);
-        self.refresh();
+    /// The budget ran out after the allocation of `size` bytes (already counted;
+    /// `small` for an untagged block): raises the mark to a new high, reads the
+    /// process peak when live bytes passed its level, decides whether this
+    /// allocation is the next sample, and sets a new budget. Off the fast path it
+    /// also claims a slot or adds the thread's changes to the shared totals.
+    #[inline(never)]
+    fn check(&self, size: u64, small: bool) -> Option<Sample> {
+        if self.mode.get() == Mode::Unclaimed {
+            claim(self);
+        }
+        let counts = self.counts();
+        let live = counts.live();
+        if live > self.high.get() {
+            self.high.set(live);
+        }
+        let mut sample = None;
+        if small && counts.small_allocated() >= self.sample_at.get() {
+            sample = self.draw_sample(size, counts.small_allocated());
+        }
+        match self.mode.get() {
+            Mode::Slot => {
+                if live > self.scan_at.get() {
+                    peak::read_now();
+                    self.scan_at.set(live.saturating_add(peak::STEP));
+                } else if self.scan_at.get() > live.saturating_add(peak::STEP) {
+                    // The thread freed memory since the last reading.
+                    self.scan_at.set(live.saturating_add(peak::STEP));
+                }
+            }
+            Mode::Unclaimed | Mode::Shared => self.add_to_shared(),
+        }
+        self.rebudget();
+        sample
+    }
+
+    /// This allocation of `size` bytes reached the sample point: moves the point on
+    /// past `small_allocated` and returns the sample (`None` when sampling is off).
+    fn draw_sample(&self, size: u64, small_allocated: u64) -> Option<Sample> {
+        let mean = sampling::sample_interval();
+        let mut random = self.random.get();
+        let mut at = self.sample_at.get();
+        while at <= small_allocated {
+            let distance = sampling::next_distance(&mut random, mean);
+            at = at.saturating_add(distance as u64);
+        }
+        self.random.set(random);
+        self.sample_at.set(at);
+        (mean != 0).then(|| Sample {
+            owner: self.owner.get(),
+            weights: sampling::weights(size, mean),
+        })
+    }
+
+    /// Adds what the counters gained since the last call to the shared totals.
+    fn add_to_shared(&self) {
+        let now = self.counts();
+        registry::add_shared(now.since(&self.shared.get()));
+        self.shared.set(now);
+    }
+
+    /// Claims a slot if the thread never counted, so that owner changes go to the
+    /// table the thread keeps from now on.
+    fn ensure_claimed(&self) {
+        if self.mode.get() == Mode::Unclaimed {
+            claim(self);
+            self.rebudget();
+        }
+    }
+
+    /// Applies a change to `tag`'s live blocks, in the slot's table or the shared one.
+    fn apply_owner(&self, tag: OwnerTag, change: Change) {
+        match (self.mode.get(), self.table.get()) {
+            (Mode::Slot, Some(table)) => table.apply_owned(tag, change),
+            _ => owners::apply_shared(tag, change),
+        }
+    }
+
+    /// A free counted in the thread's counters while it is off the fast path.
+    #[cold]
+    #[inline(never)]
+    fn free_off_fast_path(&self) {
+        if self.mode.get() == Mode::Unclaimed {
+            claim(self);
+        }
+        if self.mode.get() != Mode::Slot {
+            self.add_to_shared();
+        }
+        self.rebudget();
     }
 }
 
@@ -203,105 +266,292 @@ thread_local! {
     static LOCAL: Local = const { Local::new() };
 }
 
-/// Counts an allocation of `size` bytes made by the calling thread.
+/// What the fast path of a small allocation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Step {
+    /// Counted; nothing else to do.
+    Counted,
+    /// Counted, and the budget ran out: [`finish_small_alloc`] must follow.
+    Check,
+    /// Nothing counted: the thread-local is unavailable.
+    NoThread,
+}
+
+/// The fast path of a small allocation of `size` bytes.
 #[inline(always)]
-pub(super) fn on_alloc(size: u64) {
-    let counted = LOCAL.try_with(|local| {
-        bump(&local.counters.allocated, size);
-        bump(&local.counters.allocs, 1);
-        let headroom = local.headroom.get().wrapping_sub(size as i64);
-        local.headroom.set(headroom);
-        if headroom < 0 {
-            local.rise();
-        }
-    });
-    if counted.is_err() {
-        count_without_thread(size, 0);
+pub(super) fn count_small_alloc(size: u64) -> Step {
+    LOCAL
+        .try_with(|local| {
+            let c = &local.counters;
+            bump(&c.allocated, size);
+            bump(&c.allocs, 1);
+            let budget = local.budget.get().wrapping_sub(size as i64);
+            local.budget.set(budget);
+            if budget < 0 {
+                Step::Check
+            } else {
+                Step::Counted
+            }
+        })
+        .unwrap_or(Step::NoThread)
+}
+
+/// The fast path of a reallocation between two small sizes (neither block tagged or
+/// sampled): a free of `old` bytes and an allocation of `new`, one call.
+#[inline(always)]
+pub(super) fn count_small_realloc(old: u64, new: u64) -> Step {
+    LOCAL
+        .try_with(|local| {
+            let c = &local.counters;
+            bump(&c.freed, old);
+            bump(&c.allocated, new);
+            bump(&c.allocs, 1);
+            let budget = local.budget.get().wrapping_sub(new as i64);
+            local.budget.set(budget);
+            if budget < 0 {
+                Step::Check
+            } else {
+                Step::Counted
+            }
+        })
+        .unwrap_or(Step::NoThread)
+}
+
+/// Completes a small allocation of `size` bytes whose fast path returned `step`;
+/// `Some` when the allocation is to be sampled.
+#[cold]
+#[inline(never)]
+pub(super) fn finish_small_alloc(size: u64, step: Step) -> Option<Sample> {
+    if step == Step::NoThread {
+        // (For a reallocation, the old block's bytes are not counted as freed on
+        // this path, which no platform with native thread-locals ever takes.)
+        count_without_thread(Counts {
+            allocated: size,
+            allocs: 1,
+            ..Counts::default()
+        });
+        return None;
+    }
+    LOCAL
+        .try_with(|local| local.check(size, true))
+        .ok()
+        .flatten()
+}
+
+/// Records that a sampled small block was placed: its weights now count for its
+/// owner.
+pub(super) fn sampled_placed(sample: Sample) {
+    let change = Change::sampled(sample.weights.bytes, sample.weights.blocks, 1);
+    if LOCAL
+        .try_with(|local| {
+            local.ensure_claimed();
+            local.apply_owner(sample.owner, change);
+        })
+        .is_err()
+    {
+        owners::apply_shared(sample.owner, change);
     }
 }
 
-/// The fast path of a free of `size` bytes: counts it and returns `true` when
-/// nothing else is needed (the thread is on the fast path and its live bytes stay
-/// inside the window); otherwise counts nothing and returns `false`, and the caller
-/// must call [`on_free`].
+/// The fast path of a small free of `size` bytes at `ptr`: counts it, and returns
+/// `true` when [`finish_small_free`] must follow (the block starts a page, so it may
+/// be a sampled one, or the thread is off the fast path, or its thread-local is
+/// unavailable). One test decides both: the address under the thread's mask, the
+/// bits below a page on the fast path and none off it.
 #[inline(always)]
-pub(super) fn free_fast(size: u64) -> bool {
+pub(super) fn count_small_free(ptr: *mut u8, size: u64) -> bool {
     LOCAL
         .try_with(|local| {
-            let headroom = local.headroom.get().wrapping_add(size as i64);
-            if headroom > local.span.get() {
-                return false;
-            }
-            local.headroom.set(headroom);
             bump(&local.counters.freed, size);
-            true
+            (ptr as usize as u32) & local.free_mask.get() == 0
+        })
+        .unwrap_or(true)
+}
+
+/// The low bits of an address that say whether it starts a page.
+const PAGE_BITS: u32 = (sampling::SAMPLE_ALIGN - 1) as u32;
+
+/// Completes a small free of `size` bytes the fast path sent here: adds it to the
+/// shared totals off the fast path (nothing to do on it).
+#[cold]
+#[inline(never)]
+pub(super) fn finish_small_free(size: u64) {
+    let finished = LOCAL.try_with(|local| {
+        if local.mode.get() != Mode::Slot {
+            local.free_off_fast_path();
+        }
+    });
+    if finished.is_err() {
+        count_without_thread(Counts {
+            freed: size,
+            ..Counts::default()
+        });
+    }
+}
+
+/// Records that a sampled small block was freed: its weights no longer count for
+/// its owner.
+pub(super) fn sampled_freed(owner: OwnerTag, weights: Weights) {
+    let change = Change::sampled(weights.bytes, weights.blocks, -1);
+    if LOCAL
+        .try_with(|local| {
+            local.ensure_claimed();
+            local.apply_owner(owner, change);
+        })
+        .is_err()
+    {
+        owners::apply_shared(owner, change);
+    }
+}
+
+/// Counts an allocation of a tagged block of `size` bytes the inner allocator
+/// served; returns the tag to write after it (the calling thread's owner).
+#[inline]
+pub(super) fn count_large_alloc(size: u64) -> OwnerTag {
+    LOCAL
+        .try_with(|local| {
+            let c = &local.counters;
+            local.ensure_claimed();
+            bump(&c.allocated, size);
+            bump(&c.large_allocated, size);
+            bump(&c.allocs, 1);
+            let tag = local.owner.get();
+            local.apply_owner(tag, Change::exact(size, 1));
+            let budget = local.budget.get().wrapping_sub(size as i64);
+            local.budget.set(budget);
+            if budget < 0 {
+                local.check(size, false);
+            }
+            tag
+        })
+        .unwrap_or_else(|_| {
+            count_without_thread(Counts {
+                allocated: size,
+                allocs: 1,
+                large_allocated: size,
+                ..Counts::default()
+            });
+            owners::apply_shared(UNTRACKED, Change::exact(size, 1));
+            UNTRACKED
+        })
+}
+
+/// Counts the free of a tagged block of `size` bytes owned by `tag`.
+#[inline]
+pub(super) fn count_large_free(size: u64, tag: OwnerTag) {
+    let counted = LOCAL.try_with(|local| {
+        let c = &local.counters;
+        local.ensure_claimed();
+        bump(&c.freed, size);
+        bump(&c.large_freed, size);
+        local.apply_owner(tag, Change::exact(size, -1));
+        if local.mode.get() != Mode::Slot {
+            local.free_off_fast_path();
+        }
+    });
+    if counted.is_err() {
+        count_without_thread(Counts {
+            freed: size,
+            large_freed: size,
+            ..Counts::default()
+        });
+        owners::apply_shared(tag, Change::exact(size, -1));
+    }
+}
+
+/// One side of a reallocation: a block's size and, for a tagged block, its owner.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Side {
+    pub(super) size: u64,
+    /// `Some(owner)` for a tagged block (for the new block, any value: the owner is
+    /// the calling thread's).
+    pub(super) tagged: Option<OwnerTag>,
+}
+
+/// Whether a small allocation of `size` bytes made now would be sampled.
+pub(super) fn would_sample(size: u64) -> bool {
+    LOCAL
+        .try_with(|local| {
+            local.mode.get() == Mode::Slot
+                && local.counts().small_allocated().saturating_add(size) >= local.sample_at.get()
         })
         .unwrap_or(false)
 }
 
-/// Counts a free of `size` bytes made by the calling thread (the slow path).
-pub(super) fn on_free(size: u64) {
+/// Counts a reallocation from `old` to `new` (a free of the old block and an
+/// allocation of the new one, one call); returns the tag to write after the new
+/// block when it is tagged. A small `new` must not be one that [`would_sample`].
+pub(super) fn count_realloc(old: Side, new: Side) -> OwnerTag {
     let counted = LOCAL.try_with(|local| {
-        bump(&local.counters.freed, size);
-        local.settle();
-    });
-    if counted.is_err() {
-        count_without_thread(0, size);
-    }
-}
-
-/// Counts a reallocation from `old` to `new` bytes made by the calling thread.
-#[inline(always)]
-pub(super) fn on_realloc(old: u64, new: u64) {
-    let counted = LOCAL.try_with(|local| {
-        bump(&local.counters.allocated, new);
-        bump(&local.counters.freed, old);
-        bump(&local.counters.allocs, 1);
-        let headroom = local
-            .headroom
-            .get()
-            .wrapping_sub(new.wrapping_sub(old) as i64);
-        local.headroom.set(headroom);
-        if headroom < 0 {
-            local.rise();
-        } else if local.below_window() {
-            local.settle();
+        let c = &local.counters;
+        local.ensure_claimed();
+        bump(&c.freed, old.size);
+        if let Some(tag) = old.tagged {
+            bump(&c.large_freed, old.size);
+            local.apply_owner(tag, Change::exact(old.size, -1));
         }
+        let tag = local.owner.get();
+        bump(&c.allocated, new.size);
+        if new.tagged.is_some() {
+            bump(&c.large_allocated, new.size);
+            local.apply_owner(tag, Change::exact(new.size, 1));
+        }
+        bump(&c.allocs, 1);
+        let budget = local.budget.get().wrapping_sub(new.size as i64);
+        local.budget.set(budget);
+        if budget < 0 {
+            local.check(new.size, false);
+        }
+        tag
     });
-    if counted.is_err() {
-        count_without_thread(new, old);
-    }
+    counted.unwrap_or_else(|_| {
+        count_without_thread(Counts {
+            allocated: new.size,
+            freed: old.size,
+            allocs: 1,
+            large_allocated: if new.tagged.is_some() { new.size } else { 0 },
+            large_freed: if old.tagged.is_some() { old.size } else { 0 },
+        });
+        if let Some(tag) = old.tagged {
+            owners::apply_shared(tag, Change::exact(old.size, -1));
+        }
+        if new.tagged.is_some() {
+            owners::apply_shared(UNTRACKED, Change::exact(new.size, 1));
+        }
+        UNTRACKED
+    })
 }
 
 /// Counts a change when the thread-local is unavailable (never on platforms with
 /// native thread-locals; kept as a correct fallback).
 #[cold]
 #[inline(never)]
-fn count_without_thread(allocated: u64, freed: u64) {
-    count_shared(Counts {
-        allocated,
-        freed,
-        allocs: u64::from(allocated != 0),
-    });
-}
-
-/// Adds a change to the shared totals and, exactly, to the process live estimate.
-fn count_shared(change: Counts) {
+fn count_without_thread(change: Counts) {
     registry::add_shared(change);
-    peak::shift(change.live());
 }
 
 /// First change on this thread: publish its counters in a slot and arrange their
 /// release at thread exit, or count through the shared totals if neither can be
-/// done.
+/// done. Draws the first sample point.
 fn claim(local: &Local) {
     installed::mark();
-    let Some(slot) = registry::publish(&local.counters) else {
-        local.mode.set(Mode::Shared);
+    let mut random = std::ptr::from_ref(local) as u64 ^ 0x9E37_79B9_7F4A_7C15;
+    let distance = sampling::next_distance(&mut random, sampling::sample_interval());
+    local.random.set(random);
+    let counts = local.counts();
+    local
+        .sample_at
+        .set(counts.small_allocated().saturating_add(distance as u64));
+    // A thread starts with nothing live: its first `STEP` of growth reads the peak.
+    local.high.set(counts.live());
+    local.scan_at.set(peak::STEP);
+    let Some((slot, table)) = registry::publish(&local.counters) else {
+        local.set_mode(Mode::Shared);
         return;
     };
     local.slot.set(Some(slot));
-    local.mode.set(Mode::Slot);
+    local.table.set(table);
+    local.set_mode(Mode::Slot);
     if !exit_hook::register(slot) {
         // Without an exit hook the counters would be left published after the
         // thread's storage is gone: take them back now.
@@ -313,19 +563,15 @@ fn claim(local: &Local) {
 /// switches the thread to the shared totals for whatever it still allocates.
 fn retire(local: &Local) {
     let Some(slot) = local.slot.take() else {
-        local.mode.set(Mode::Shared);
+        local.set_mode(Mode::Shared);
         return;
     };
     registry::unpublish(slot, Some(&local.counters));
-    local.mode.set(Mode::Shared);
+    local.set_mode(Mode::Shared);
+    local.table.set(None);
     // The retired total now holds everything counted so far.
     local.shared.set(local.counts());
-    // From now on this thread's bytes count exactly in the estimate: add what its
-    // reservation left out.
-    let live = local.counts().live();
-    peak::shift(live.wrapping_sub(local.reserved.get()));
-    local.reserved.set(live);
-    local.refresh();
+    local.rebudget();
 }
 
 /// Retires the calling thread's slot now, as its exit hook would.
@@ -348,28 +594,46 @@ pub(super) fn retire_current(slot: &'static Slot) {
     }
 }
 
-/// The current thread's own counters (single-writer, monotonically increasing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct ThreadCounters {
-    pub(crate) allocated: u64,
-    pub(crate) freed: u64,
-    pub(crate) allocs: u64,
-}
-
 /// The calling thread's counters whether or not the public figures are available.
-pub(super) fn raw_thread_counters() -> ThreadCounters {
-    let counts = LOCAL.try_with(Local::counts).unwrap_or_default();
-    ThreadCounters {
-        allocated: counts.allocated,
-        freed: counts.freed,
-        allocs: counts.allocs,
-    }
+pub(crate) fn raw_thread_counters() -> Counts {
+    LOCAL.try_with(Local::counts).unwrap_or_default()
 }
 
 /// The current thread's counters, `None` when the allocator is not counting.
 #[inline]
-pub(crate) fn thread_counters() -> Option<ThreadCounters> {
+pub(crate) fn thread_counters() -> Option<Counts> {
     installed::figures_available().then(raw_thread_counters)
+}
+
+/// Makes `owner` the owner of what the calling thread allocates from now on;
+/// returns the previous owner, to be restored with [`leave_owner`].
+#[inline]
+pub(crate) fn enter_owner(owner: OwnerTag) -> OwnerTag {
+    LOCAL
+        .try_with(|local| local.owner.replace(owner))
+        .unwrap_or(UNTRACKED)
+}
+
+/// Restores the owner [`enter_owner`] returned.
+#[inline]
+pub(crate) fn leave_owner(previous: OwnerTag) {
+    let _ = LOCAL.try_with(|local| local.owner.set(previous));
+}
+
+/// The exact live bytes of `owner`'s tagged blocks as counted by the calling
+/// thread's slot table (what this thread allocated for it less what it freed of
+/// it): its differences over a stretch of code are exact. Threads without a slot
+/// read the shared table, which other threads change too.
+pub(crate) fn owner_bytes_here(owner: OwnerTag) -> i64 {
+    LOCAL
+        .try_with(|local| {
+            local.ensure_claimed();
+            match (local.mode.get(), local.table.get()) {
+                (Mode::Slot, Some(table)) => table.exact_bytes(owner),
+                _ => owners::shared_exact_bytes(owner),
+            }
+        })
+        .unwrap_or(0)
 }
 
 /// Saved state of the thread's live high-water mark, returned by [`raw_peak_begin`].
@@ -390,6 +654,7 @@ pub(super) fn raw_peak_begin() -> PeakMark {
                 saved_mark: local.mark(),
                 live_at_begin: live,
             };
+            local.frames.set(local.frames.get().saturating_add(1));
             local.set_mark(live);
             mark
         })
@@ -402,13 +667,15 @@ pub(super) fn raw_peak_begin() -> PeakMark {
 }
 
 /// Ends a frame started by [`raw_peak_begin`]: returns how far the thread's live
-/// bytes rose above their value at `raw_peak_begin` during the frame, and restores the outer
-/// mark (as the max of both, so an enclosing frame still sees this frame's peak).
+/// bytes rose above their value at `raw_peak_begin` during the frame, and restores
+/// the outer mark (as the max of both, so an enclosing frame still sees this
+/// frame's peak).
 #[inline]
 pub(crate) fn peak_end(mark: PeakMark) -> u64 {
     LOCAL
         .try_with(|local| {
             let high = local.mark();
+            local.frames.set(local.frames.get().saturating_sub(1));
             local.set_mark(high.max(mark.saved_mark));
             high.saturating_sub(mark.live_at_begin).max(0) as u64
         })
@@ -418,14 +685,14 @@ pub(crate) fn peak_end(mark: PeakMark) -> u64 {
 /// Opens an attribution frame: the thread's counters and a peak mark (as
 /// [`raw_peak_begin`]); `None` when the allocator is not counting.
 #[inline]
-pub(crate) fn frame_begin() -> Option<(ThreadCounters, PeakMark)> {
+pub(crate) fn frame_begin() -> Option<(Counts, PeakMark)> {
     installed::figures_available().then(|| (raw_thread_counters(), raw_peak_begin()))
 }
 
 /// Closes a frame opened by [`frame_begin`]: the thread's counters now and the rise
 /// of its live bytes during the frame (as [`peak_end`]).
 #[inline]
-pub(crate) fn frame_end(mark: PeakMark) -> (ThreadCounters, u64) {
+pub(crate) fn frame_end(mark: PeakMark) -> (Counts, u64) {
     let rise = peak_end(mark);
     (raw_thread_counters(), rise)
 }
@@ -435,13 +702,11 @@ pub(crate) fn frame_end(mark: PeakMark) -> (ThreadCounters, u64) {
 /// after `f`, and whatever `f` kept (say, a log buffer that grew) is added to the
 /// thread's offset, so it does not lift the marks of later allocations either.
 pub(crate) fn without_peak<R>(f: impl FnOnce() -> R) -> R {
-    let before = LOCAL
-        .try_with(|local| (local.mark(), local.counts().live()))
-        .ok();
+    let before = LOCAL.try_with(|local| (local.mark(), local.live())).ok();
     let result = f();
     if let Some((saved, live_before)) = before {
         let _ = LOCAL.try_with(|local| {
-            let kept = local.counts().live().wrapping_sub(live_before);
+            let kept = local.live().wrapping_sub(live_before);
             local.offset.set(local.offset.get().wrapping_add(kept));
             local.set_mark(saved.max(local.adjusted_live()));
         });

@@ -83,6 +83,7 @@ pub fn get() -> &'static Config {
 /// assert_eq!(memtrack::config::get().large_allocation_bytes(), 1 << 20);
 /// ```
 pub fn set(config: Config) {
+    crate::alloc::set_sample_interval(config.heap_sample_bytes());
     let leaked: &'static mut Current = Box::leak(Box::new(Current::new(config)));
     CURRENT.store(leaked, Ordering::Release);
 }

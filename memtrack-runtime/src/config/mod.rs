@@ -28,6 +28,9 @@
 //! | [`reclaim_effective_mb`](Config::reclaim_effective_mb) | 10 | `MEMTRACK_RECLAIM_EFFECTIVE_MB` |
 //! | [`top_operations`](Config::top_operations) | 5 | `MEMTRACK_TOP_OPERATIONS` |
 //! | [`unhealthy_rss_mb`](Config::unhealthy_rss_mb) | 1500 | `MEMTRACK_UNHEALTHY_RSS_MB` |
+//! | [`leak_intervals`](Config::leak_intervals) | 3 | `MEMTRACK_LEAK_INTERVALS` |
+//! | [`leak_growth_mb`](Config::leak_growth_mb) | 10 | `MEMTRACK_LEAK_GROWTH_MB` |
+//! | [`heap_sample_bytes`](Config::heap_sample_bytes) | 262144 | `MEMTRACK_HEAP_SAMPLE_BYTES` |
 //!
 //! ```
 //! use std::time::Duration;

@@ -168,6 +168,17 @@ settings! {
     top_operations: usize as usize = 5, env "MEMTRACK_TOP_OPERATIONS";
     /// RSS above this many megabytes makes the health report `unhealthy` (HTTP 503).
     unhealthy_rss_mb: f64 as Megabytes = 1500.0, env "MEMTRACK_UNHEALTHY_RSS_MB";
+    /// An operation name whose held heap grew in this many consecutive monitor
+    /// intervals (by more than [`leak_growth_mb`](Config::leak_growth_mb) in all)
+    /// raises `memory_leak_suspect`.
+    leak_intervals: usize as usize = 3, env "MEMTRACK_LEAK_INTERVALS";
+    /// The growth, in megabytes over [`leak_intervals`](Config::leak_intervals)
+    /// intervals, above which a steadily growing name raises `memory_leak_suspect`.
+    leak_growth_mb: f64 as Megabytes = 10.0, env "MEMTRACK_LEAK_GROWTH_MB";
+    /// Mean distance between sampled small blocks, in bytes of small allocations
+    /// (see [`alloc::set_sample_interval`](crate::alloc::set_sample_interval)); 0
+    /// turns sampling off. Applied by [`config::set`](crate::config::set).
+    heap_sample_bytes: u64 as u64 = crate::alloc::DEFAULT_SAMPLE_INTERVAL, env "MEMTRACK_HEAP_SAMPLE_BYTES";
 }
 
 /// Builds a [`Config`]; every setter validates its value and [`build`](Self::build)
@@ -347,6 +358,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Config::ENV_VARS.len());
-        assert_eq!(Config::ENV_VARS.len(), 21);
+        assert_eq!(Config::ENV_VARS.len(), 24);
     }
 }

@@ -2,7 +2,8 @@
 
 use serde_json::Value as Json;
 
-use super::top::{IntervalOp, to_json};
+use super::leaks::Suspect;
+use super::top::{Basis, IntervalOp, to_json};
 use crate::caches;
 use crate::config::Config;
 use crate::events::{Extra, emit};
@@ -18,7 +19,7 @@ pub(super) struct Tick<'a> {
     pub(super) heap_delta: Option<i64>,
     pub(super) active_operations: u64,
     pub(super) top: &'a [IntervalOp],
-    pub(super) counting: bool,
+    pub(super) basis: Basis,
 }
 
 impl Tick<'_> {
@@ -26,8 +27,14 @@ impl Tick<'_> {
     fn extra(&self) -> Option<String> {
         let mut extra = Extra::new();
         caches::insert_sizes(&mut extra);
-        extra.insert_json("top_operations", to_json(self.top, self.counting));
+        self.insert_top(&mut extra);
         extra.finish()
+    }
+
+    /// The top operations and what they are ranked by.
+    fn insert_top(&self, extra: &mut Extra) {
+        extra.insert_json("top_operations", to_json(self.top, self.basis));
+        extra.insert_json("top_operations_basis", Json::from(self.basis.as_str()));
     }
 
     fn top_name(&self) -> Option<&'static str> {
@@ -107,7 +114,7 @@ pub(super) fn critical_memory_exceeded(t: &Tick<'_>, threshold_mb: f64) {
 
 pub(super) fn memory_growth_detected(t: &Tick<'_>, threshold_mb: f64) {
     let mut extra = Extra::new();
-    extra.insert_json("top_operations", to_json(t.top, t.counting));
+    t.insert_top(&mut extra);
     let extra = extra.finish();
     emit!(
         tracing::Level::WARN,
@@ -121,5 +128,34 @@ pub(super) fn memory_growth_detected(t: &Tick<'_>, threshold_mb: f64) {
         "memory_growth_detected: heap grew {} MB in one interval",
         t.heap_delta
             .map_or(Json::Null, |d| Json::from(mb_signed(d)))
+    );
+}
+
+pub(super) fn memory_leak_suspect(suspect: &Suspect, threshold_mb: f64) {
+    let mut extra = Extra::new();
+    extra.insert_json(
+        "growth_mb_per_interval",
+        Json::Array(
+            suspect
+                .growth
+                .iter()
+                .map(|&g| Json::from(mb_signed(g)))
+                .collect(),
+        ),
+    );
+    let extra = extra.finish();
+    emit!(
+        tracing::Level::WARN,
+        event = "memory_leak_suspect",
+        operation = suspect.name,
+        intervals = suspect.streak,
+        retained_mb = mb(suspect.retained_bytes),
+        total_growth_mb = mb_signed(suspect.total_growth()),
+        threshold_mb = threshold_mb,
+        extra = extra.as_deref(),
+        "memory_leak_suspect: {} held {} MB more in each of {} intervals",
+        suspect.name,
+        mb_signed(suspect.total_growth()),
+        suspect.growth.len()
     );
 }

@@ -8,12 +8,20 @@
 //!   `heap_total_mb` (what the C allocator holds from the system, glibc `mallinfo2`,
 //!   else the peak of live bytes) and `heap_used_delta_mb` (absent
 //!   without it), `active_operations`, every registered cache's size as a top-level
-//!   field, and `top_operations`: the operations charged the most memory during the
-//!   interval, heap bytes allocated first, then RSS growth, each as
-//!   `{"operation", "alloc_mb", "net_mb", "rss_growth_mb", "count", "active"}`
-//!   (`alloc_mb` and `net_mb` only with the counting allocator; `count` is the number
-//!   that ended in the interval, `active` the number still running). `top_operation`
-//!   names the first one.
+//!   field, and `top_operations`: the operation names that made memory grow during
+//!   the interval (see `top`). With the counting allocator they are ranked by the
+//!   growth of the heap each holds (its live blocks, whoever frees them), then by
+//!   bytes allocated, each as `{"operation", "retained_mb", "retained_growth_mb",
+//!   "alloc_mb", "count", "active"}`; without it by the RSS growth of their
+//!   operations, capped at the process's growth, as `{"operation",
+//!   "rss_growth_mb", "count", "active"}`. `top_operations_basis` says which
+//!   (`"retained"` or `"rss"`), `count` is the number that ended in the interval,
+//!   `active` the number still running, and `top_operation` names the first one.
+//! - `memory_leak_suspect` (warn) for a name whose held heap grew in
+//!   [`leak_intervals`](crate::Config::leak_intervals) intervals in a row, by more
+//!   than [`leak_growth_mb`](crate::Config::leak_growth_mb) over them: `operation`,
+//!   `intervals`, `growth_mb_per_interval`, `retained_mb`, `total_growth_mb`,
+//!   `threshold_mb`.
 //! - `critical_rss_spike` (error) when RSS grew by more than
 //!   [`critical_rss_spike_mb`](crate::Config::critical_rss_spike_mb) within the
 //!   interval; `critical_memory_exceeded` (error) while RSS is above
@@ -57,6 +65,7 @@
 
 mod events;
 mod handle;
+mod leaks;
 mod state;
 mod top;
 

@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use super::events::{self, Tick};
+use super::leaks::LeakWatch;
 use super::top::TopOperations;
 use crate::alloc::{self, HeapStats};
 use crate::caches::{self, CapacityWatch};
@@ -26,6 +27,7 @@ pub(super) struct State {
     /// Lowest RSS since the last reclaim (or start): growth is measured from here.
     reclaim_base: Option<u64>,
     top: TopOperations,
+    leaks: LeakWatch,
     capacity: CapacityWatch,
 }
 
@@ -42,6 +44,7 @@ impl State {
             last_heap: heap,
             reclaim_base: rss,
             top: TopOperations::starting_now(),
+            leaks: LeakWatch::default(),
             capacity: CapacityWatch::default(),
         }
     }
@@ -56,11 +59,12 @@ impl State {
         let rss = process::rss_bytes();
         let heap: Option<HeapStats> = alloc::heap_stats();
         let heap_used = heap.map(|h| h.live_bytes);
-        let top = self.top.interval(self.config.top_operations());
+        let rss_delta = self.last_rss.zip(rss).map(|(last, now)| delta(last, now));
+        let interval = self.top.interval(rss_delta);
         let tick = Tick {
             uptime: self.started.elapsed(),
             rss,
-            rss_delta: self.last_rss.zip(rss).map(|(last, now)| delta(last, now)),
+            rss_delta,
             heap_used,
             heap_total: heap.as_ref().map(process::heap_total_bytes),
             heap_delta: self
@@ -68,10 +72,18 @@ impl State {
                 .zip(heap_used)
                 .map(|(last, now)| delta(last, now)),
             active_operations: sites::active_operations(),
-            top: &top,
-            counting: heap.is_some(),
+            top: interval.top(self.config.top_operations()),
+            basis: interval.basis,
         };
         events::snapshot(&tick);
+        let suspects = self.leaks.observe(
+            &interval.ranked,
+            self.config.leak_intervals(),
+            mb_to_bytes(self.config.leak_growth_mb()),
+        );
+        for suspect in &suspects {
+            events::memory_leak_suspect(suspect, self.config.leak_growth_mb());
+        }
 
         let c = &self.config;
         if above(tick.rss_delta, c.critical_rss_spike_mb()) {

@@ -1,14 +1,15 @@
 //! The heap bytes charged to one operation, accumulated frame by frame.
 //!
-//! Frames of one operation never overlap in time (a sync call is one frame; polls of
-//! a future are sequential), so each counter has one writer at a time: plain relaxed
-//! loads and stores suffice, with `Release`/`Acquire` on `frames` publishing them to
-//! a reader on another thread.
+//! Frames of one operation usually follow each other (a sync call is one frame, the
+//! polls of a future are sequential), but a tracker can be shared: `in_scope` on an
+//! `Arc<Tracker>` from several threads opens frames that close at the same time. So
+//! every counter is added with an atomic read-modify-write, and a frame that moved a
+//! counter by nothing skips it: the frame of a call that allocated nothing costs no
+//! atomic operation at all.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
-use crate::alloc::ThreadCounters;
-use crate::attribution::Charged;
+use crate::attribution::{Charged, FrameCharge};
 use crate::units;
 
 #[derive(Debug, Default)]
@@ -17,50 +18,55 @@ pub(super) struct Charge {
     freed: AtomicU64,
     allocs: AtomicU64,
     peak: AtomicU64,
-    frames: AtomicU64,
+    retained: AtomicI64,
+    /// Whether a frame was ever counted (heap figures are absent until one is).
+    counted: AtomicBool,
 }
 
 impl Charge {
-    /// Adds one closed frame: `moved` is what the thread's counters moved by, `rise`
-    /// how far the thread's live bytes rose above their level at the frame's start.
-    pub(super) fn add(&self, moved: ThreadCounters, rise: u64) -> Charged {
-        let before = self.load();
-        let net_before = before.net();
-        let frame_peak = net_before.saturating_add(i64::try_from(rise).unwrap_or(i64::MAX));
-        let after = Charged {
-            allocated: before.allocated.saturating_add(moved.allocated),
-            freed: before.freed.saturating_add(moved.freed),
-            allocs: before.allocs.saturating_add(moved.allocs),
-            peak: before.peak.max(u64::try_from(frame_peak).unwrap_or(0)),
-        };
-        self.allocated.store(after.allocated, Ordering::Relaxed);
-        self.freed.store(after.freed, Ordering::Relaxed);
-        self.allocs.store(after.allocs, Ordering::Relaxed);
-        self.peak.store(after.peak, Ordering::Relaxed);
-        // One writer at a time (see above): no read-modify-write needed.
-        let frames = self.frames.load(Ordering::Relaxed);
-        self.frames.store(frames.wrapping_add(1), Ordering::Release);
-        after
+    /// Adds one closed frame. `rise` is how far the thread's live bytes rose above
+    /// their level at the frame's start: the frame's peak is the operation's net
+    /// bytes before it plus that rise.
+    pub(super) fn add(&self, frame: FrameCharge) {
+        let moved = frame.moved;
+        let allocated_before = add_nonzero(&self.allocated, moved.allocated);
+        let freed_before = add_nonzero(&self.freed, moved.freed);
+        add_nonzero(&self.allocs, moved.allocs);
+        if frame.retained != 0 {
+            self.retained.fetch_add(frame.retained, Ordering::Relaxed);
+        }
+        if frame.rise != 0 {
+            let net_before = units::delta(freed_before, allocated_before);
+            let frame_peak =
+                net_before.saturating_add(i64::try_from(frame.rise).unwrap_or(i64::MAX));
+            if let Ok(peak) = u64::try_from(frame_peak) {
+                self.peak.fetch_max(peak, Ordering::Relaxed);
+            }
+        }
+        if !self.counted.load(Ordering::Relaxed) {
+            self.counted.store(true, Ordering::Release);
+        }
     }
 
     /// What was charged, plus an open frame's movement if given. `None` when no frame
     /// was ever counted (no counting allocator, or the operation never ran inside a
     /// frame) and none is open: heap figures are then absent, not zero.
-    pub(super) fn snapshot(&self, open: Option<ThreadCounters>) -> Option<Charged> {
-        let closed = self.frames.load(Ordering::Acquire);
+    pub(super) fn snapshot(&self, open: Option<FrameCharge>) -> Option<Charged> {
+        let counted = self.counted.load(Ordering::Acquire);
         let base = self.load();
         match open {
-            None if closed == 0 => None,
+            None if !counted => None,
             None => Some(base),
-            Some(m) => {
-                let allocated = base.allocated.saturating_add(m.allocated);
-                let freed = base.freed.saturating_add(m.freed);
+            Some(f) => {
+                let allocated = base.allocated.saturating_add(f.moved.allocated);
+                let freed = base.freed.saturating_add(f.moved.freed);
                 let net = units::delta(freed, allocated);
                 Some(Charged {
                     allocated,
                     freed,
-                    allocs: base.allocs.saturating_add(m.allocs),
+                    allocs: base.allocs.saturating_add(f.moved.allocs),
                     peak: base.peak.max(u64::try_from(net).unwrap_or(0)),
+                    retained_net: base.retained_net.wrapping_add(f.retained),
                 })
             }
         }
@@ -72,19 +78,35 @@ impl Charge {
             freed: self.freed.load(Ordering::Relaxed),
             allocs: self.allocs.load(Ordering::Relaxed),
             peak: self.peak.load(Ordering::Relaxed),
+            retained_net: self.retained.load(Ordering::Relaxed),
         }
+    }
+}
+
+/// Adds `by` to `counter` unless it is zero; the value before.
+fn add_nonzero(counter: &AtomicU64, by: u64) -> u64 {
+    if by == 0 {
+        counter.load(Ordering::Relaxed)
+    } else {
+        counter.fetch_add(by, Ordering::Relaxed)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alloc::Counts;
 
-    fn moved(allocated: u64, freed: u64, allocs: u64) -> ThreadCounters {
-        ThreadCounters {
-            allocated,
-            freed,
-            allocs,
+    fn frame(allocated: u64, freed: u64, allocs: u64, rise: u64, retained: i64) -> FrameCharge {
+        FrameCharge {
+            moved: Counts {
+                allocated,
+                freed,
+                allocs,
+                ..Counts::default()
+            },
+            rise,
+            retained,
         }
     }
 
@@ -92,7 +114,7 @@ mod tests {
     fn absent_until_a_frame_is_counted() {
         let c = Charge::default();
         assert_eq!(c.snapshot(None), None);
-        c.add(moved(0, 0, 0), 0);
+        c.add(frame(0, 0, 0, 0, 0));
         assert_eq!(c.snapshot(None), Some(Charged::default()));
     }
 
@@ -101,25 +123,54 @@ mod tests {
         let c = Charge::default();
         // frame 1: allocate 100, keep it; frame 2: allocate 300 then free 250 (peak
         // rose 300 above its start of 100 live)
-        c.add(moved(100, 0, 1), 100);
-        let after = c.add(moved(300, 250, 2), 300);
+        c.add(frame(100, 0, 1, 100, 100));
+        c.add(frame(300, 250, 2, 300, 50));
+        let after = c.snapshot(None).unwrap();
         assert_eq!(
             after,
             Charged {
                 allocated: 400,
                 freed: 250,
                 allocs: 3,
-                peak: 400
+                peak: 400,
+                retained_net: 150,
             }
         );
         assert_eq!(after.net(), 150);
+        assert_eq!(after.retained(), 150);
     }
 
     #[test]
     fn freeing_more_than_allocated_is_negative_net_zero_peak() {
         let c = Charge::default();
-        let after = c.add(moved(10, 50, 1), 10);
+        c.add(frame(10, 50, 1, 10, -40));
+        let after = c.snapshot(None).unwrap();
         assert_eq!(after.net(), -40);
         assert_eq!(after.peak, 10);
+        assert_eq!(after.retained(), 0);
+    }
+
+    #[test]
+    fn frames_closing_on_many_threads_at_once_sum_exactly() {
+        let c = Charge::default();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..10_000 {
+                        c.add(frame(3, 1, 1, 0, 2));
+                    }
+                });
+            }
+        });
+        let after = c.snapshot(None).unwrap();
+        assert_eq!(
+            (
+                after.allocated,
+                after.freed,
+                after.allocs,
+                after.retained_net
+            ),
+            (120_000, 40_000, 40_000, 80_000)
+        );
     }
 }

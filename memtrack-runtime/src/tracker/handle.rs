@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 
 use super::charge::Charge;
 use super::numbers;
-use crate::alloc::{self, ThreadCounters};
-use crate::attribution::{self, Charged};
+use crate::alloc::{self, OwnerTag};
+use crate::attribution::{self, Charged, FrameCharge};
 use crate::clock::{self, Stamp};
 use crate::config;
 use crate::events::OpId;
@@ -158,14 +158,19 @@ impl Tracker {
     }
 
     /// What the operation has been charged, with an open frame's movement.
-    pub(crate) fn charged_with(&self, open: Option<ThreadCounters>) -> Option<Charged> {
+    pub(crate) fn charged_with(&self, open: Option<FrameCharge>) -> Option<Charged> {
         self.charge.snapshot(open)
     }
 
     /// Charges one closed frame.
-    pub(crate) fn charge(&self, moved: ThreadCounters, rise: u64) {
-        self.charge.add(moved, rise);
-        self.site.charge(moved.allocated, moved.freed);
+    pub(crate) fn charge(&self, frame: FrameCharge) {
+        self.charge.add(frame);
+        self.site.charge(frame.moved.allocated, frame.moved.freed);
+    }
+
+    /// The owner tag of the blocks this operation allocates (its name's).
+    pub(crate) fn owner_tag(&self) -> OwnerTag {
+        self.site.owner_tag()
     }
 
     /// Runs `f` as part of this operation: with the counting allocator installed,

@@ -67,6 +67,7 @@ mod tests {
             freed,
             allocs: 1,
             peak,
+            retained_net: 0,
         })
     }
 

@@ -1,0 +1,237 @@
+//! Who holds the live blocks: per-owner live bytes and blocks, kept per registry
+//! slot so that no two threads ever write the same counter.
+//!
+//! An *owner* is a small number ([`OwnerTag`]) naming an operation name: the
+//! tracker gives each operation name one tag when it first runs, and tag
+//! [`UNTRACKED`] owns what is allocated outside every operation. The allocator
+//! keeps, for every owner:
+//!
+//! - the exact live bytes and blocks of the blocks it tags (those of at least
+//!   [`TAGGED_MIN`](super::TAGGED_MIN) bytes): `+size` when one is allocated,
+//!   `-size` when it is freed, whatever thread frees it;
+//! - the weights of the live sampled small blocks it owns (see `sampling`), from
+//!   which smaller blocks are estimated.
+//!
+//! Each registry slot has its own table of these counters, written only by the
+//! thread that holds the slot (plain loads and stores, like the thread's other
+//! counters), so a block allocated on one thread and freed on another adds on the
+//! first thread's table and subtracts on the second's: no counter is shared between
+//! threads, and the sum over the tables is exact. A table stays with its slot when
+//! the thread exits, and the next thread to claim the slot goes on adding to it, so
+//! exiting threads fold nothing. Threads without a slot use one shared table,
+//! updated with atomic adds.
+
+use std::sync::atomic::{AtomicI64, AtomicPtr, Ordering};
+
+use super::pages;
+
+/// The number that names an owner in a tagged block and in the tables.
+pub type OwnerTag = u32;
+
+/// The owner of blocks allocated outside every operation.
+pub const UNTRACKED: OwnerTag = 0;
+
+/// Number of owner tags. Operation names beyond this many share the last tag.
+/// (128 under miri, which backs each slot's table with real memory.)
+pub const MAX_OWNERS: usize = if cfg!(miri) { 1 << 7 } else { 1 << 14 };
+
+/// One owner's counters in one table.
+#[repr(C)]
+pub(super) struct Entry {
+    exact_bytes: AtomicI64,
+    exact_blocks: AtomicI64,
+    sampled_bytes: AtomicI64,
+    sampled_blocks: AtomicI64,
+}
+
+// SAFETY: every field is an atomic integer, valid at zero.
+unsafe impl pages::AllZeroValid for Entry {}
+
+/// A change to one owner's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Change {
+    pub(super) exact_bytes: i64,
+    pub(super) exact_blocks: i64,
+    pub(super) sampled_bytes: i64,
+    pub(super) sampled_blocks: i64,
+}
+
+impl Change {
+    /// A tagged block of `size` bytes appearing (`sign` 1) or going away (`-1`).
+    pub(super) fn exact(size: u64, sign: i64) -> Self {
+        Self {
+            exact_bytes: sign.wrapping_mul(size as i64),
+            exact_blocks: sign,
+            ..Self::default()
+        }
+    }
+
+    /// A sampled block with the given weights appearing (`sign` 1) or going away.
+    pub(super) fn sampled(weight_bytes: u64, weight_blocks: u64, sign: i64) -> Self {
+        Self {
+            sampled_bytes: sign.wrapping_mul(weight_bytes as i64),
+            sampled_blocks: sign.wrapping_mul(weight_blocks as i64),
+            ..Self::default()
+        }
+    }
+}
+
+/// Owner-only update: a relaxed load and store (the table has one writer).
+#[inline(always)]
+fn add_owned(counter: &AtomicI64, by: i64) {
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(by),
+        Ordering::Relaxed,
+    );
+}
+
+impl Entry {
+    /// Applies `change`; the caller is the table's only writer.
+    #[inline]
+    fn apply_owned(&self, change: Change) {
+        add_owned(&self.exact_bytes, change.exact_bytes);
+        add_owned(&self.exact_blocks, change.exact_blocks);
+        if change.sampled_blocks != 0 {
+            add_owned(&self.sampled_bytes, change.sampled_bytes);
+            add_owned(&self.sampled_blocks, change.sampled_blocks);
+        }
+    }
+
+    /// Applies `change` with atomic adds (the shared table has many writers).
+    fn apply_shared(&self, change: Change) {
+        self.exact_bytes
+            .fetch_add(change.exact_bytes, Ordering::Relaxed);
+        self.exact_blocks
+            .fetch_add(change.exact_blocks, Ordering::Relaxed);
+        if change.sampled_blocks != 0 {
+            self.sampled_bytes
+                .fetch_add(change.sampled_bytes, Ordering::Relaxed);
+            self.sampled_blocks
+                .fetch_add(change.sampled_blocks, Ordering::Relaxed);
+        }
+    }
+
+    fn read(&self) -> Change {
+        Change {
+            exact_bytes: self.exact_bytes.load(Ordering::Relaxed),
+            exact_blocks: self.exact_blocks.load(Ordering::Relaxed),
+            sampled_bytes: self.sampled_bytes.load(Ordering::Relaxed),
+            sampled_blocks: self.sampled_blocks.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A table of [`MAX_OWNERS`] entries.
+#[derive(Clone, Copy)]
+pub(super) struct Table(&'static [Entry; MAX_OWNERS]);
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Table")
+    }
+}
+
+impl Table {
+    /// A new zeroed table (see [`pages::zeroed`]: only the pages of the owners a
+    /// thread touches become resident); `None` if the system is out of memory.
+    /// Tables are never freed: each belongs to a registry slot for the life of the
+    /// process.
+    pub(super) fn new() -> Option<Self> {
+        pages::zeroed::<[Entry; MAX_OWNERS]>().map(Self)
+    }
+
+    /// The table's entry for `tag` (tags past the end count as the last one).
+    #[inline(always)]
+    fn entry(self, tag: OwnerTag) -> &'static Entry {
+        let index = (tag as usize).min(MAX_OWNERS - 1);
+        &self.0[index]
+    }
+
+    /// Applies `change` to `tag`'s entry; the caller holds the table's slot.
+    #[inline]
+    pub(super) fn apply_owned(self, tag: OwnerTag, change: Change) {
+        self.entry(tag).apply_owned(change);
+    }
+
+    /// The exact live bytes `tag` has in this table.
+    pub(super) fn exact_bytes(self, tag: OwnerTag) -> i64 {
+        self.entry(tag).exact_bytes.load(Ordering::Relaxed)
+    }
+}
+
+/// The table of threads without a slot.
+static SHARED: [Entry; MAX_OWNERS] = [const {
+    Entry {
+        exact_bytes: AtomicI64::new(0),
+        exact_blocks: AtomicI64::new(0),
+        sampled_bytes: AtomicI64::new(0),
+        sampled_blocks: AtomicI64::new(0),
+    }
+}; MAX_OWNERS];
+
+/// Applies `change` to `tag`'s entry of the shared table.
+pub(super) fn apply_shared(tag: OwnerTag, change: Change) {
+    SHARED[(tag as usize).min(MAX_OWNERS - 1)].apply_shared(change);
+}
+
+/// The exact live bytes `tag` has in the shared table.
+pub(super) fn shared_exact_bytes(tag: OwnerTag) -> i64 {
+    SHARED[(tag as usize).min(MAX_OWNERS - 1)]
+        .exact_bytes
+        .load(Ordering::Relaxed)
+}
+
+/// Every slot's table, by slot index (null until the slot is first claimed).
+pub(super) struct Tables<const N: usize>([AtomicPtr<[Entry; MAX_OWNERS]>; N]);
+
+impl<const N: usize> Tables<N> {
+    pub(super) const fn new() -> Self {
+        Self([const { AtomicPtr::new(std::ptr::null_mut()) }; N])
+    }
+
+    /// Slot `index`'s table, created on first use; `None` if it cannot be created.
+    /// Only the thread claiming slot `index` calls this, so creation never races.
+    pub(super) fn for_slot(&self, index: usize) -> Option<Table> {
+        let cell = self.0.get(index)?;
+        let ptr = cell.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer was stored below from a `Table`, whose memory
+        // is never freed.
+        if let Some(table) = unsafe { ptr.as_ref() } {
+            return Some(Table(table));
+        }
+        let table = Table::new()?;
+        cell.store(std::ptr::from_ref(table.0).cast_mut(), Ordering::Release);
+        Some(table)
+    }
+
+    /// Adds every table's counters for tags `0..len` into `sums`.
+    fn add_into(&self, sums: &mut [Change]) {
+        for cell in &self.0 {
+            // SAFETY: as in `for_slot`.
+            let Some(table) = (unsafe { cell.load(Ordering::Acquire).as_ref() }) else {
+                continue;
+            };
+            for (sum, entry) in sums.iter_mut().zip(table.iter()) {
+                add_change(sum, entry.read());
+            }
+        }
+    }
+}
+
+fn add_change(sum: &mut Change, c: Change) {
+    sum.exact_bytes = sum.exact_bytes.wrapping_add(c.exact_bytes);
+    sum.exact_blocks = sum.exact_blocks.wrapping_add(c.exact_blocks);
+    sum.sampled_bytes = sum.sampled_bytes.wrapping_add(c.sampled_bytes);
+    sum.sampled_blocks = sum.sampled_blocks.wrapping_add(c.sampled_blocks);
+}
+
+/// The counters of tags `0..len`, summed over every table.
+pub(super) fn sum<const N: usize>(tables: &Tables<N>, len: usize) -> Vec<Change> {
+    let len = len.min(MAX_OWNERS);
+    let mut sums = vec![Change::default(); len];
+    tables.add_into(&mut sums);
+    for (sum, entry) in sums.iter_mut().zip(SHARED.iter()) {
+        add_change(sum, entry.read());
+    }
+    sums
+}

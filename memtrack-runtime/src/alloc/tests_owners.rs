@@ -1,0 +1,219 @@
+//! Unit tests of block ownership: tags after tagged blocks, owner tables, sampled
+//! small blocks. The allocator is driven by hand (see `tests`), and these tests hold
+//! the same lock, so the owner counters move only by what they do.
+
+use std::alloc::{GlobalAlloc, Layout};
+
+use super::owners::OwnerTag;
+use super::sampling::{self, DEFAULT_SAMPLE_INTERVAL};
+use super::stats::raw_owners_live;
+use super::tests::{ALLOC, serial};
+use super::thread_slot::{enter_owner, leave_owner, owner_bytes_here};
+use super::{OwnerLive, TAGGED_MIN, set_sample_interval};
+
+fn layout(size: usize) -> Layout {
+    Layout::from_size_align(size, 8).expect("valid layout")
+}
+
+fn owner(tag: OwnerTag) -> OwnerLive {
+    raw_owners_live(tag as usize + 1)[tag as usize]
+}
+
+/// Runs `f` with `tag` as the calling thread's owner.
+fn as_owner<R>(tag: OwnerTag, f: impl FnOnce() -> R) -> R {
+    let before = enter_owner(tag);
+    let result = f();
+    leave_owner(before);
+    result
+}
+
+/// A block passed to another thread.
+struct Sent(*mut u8);
+// SAFETY: plain heap memory used by one thread at a time.
+unsafe impl Send for Sent {}
+impl Sent {
+    fn get(self) -> *mut u8 {
+        self.0
+    }
+}
+
+#[test]
+fn a_tagged_block_is_credited_to_its_owner_whoever_frees_it() {
+    let _serial = serial();
+    let tag: OwnerTag = 41;
+    let start = owner(tag);
+    let here = owner_bytes_here(tag);
+    // SAFETY: non-zero size.
+    let block = as_owner(tag, || unsafe { ALLOC.alloc(layout(4096)) });
+    assert!(!block.is_null());
+    let held = owner(tag);
+    assert_eq!(held.exact_bytes - start.exact_bytes, 4096);
+    assert_eq!(held.exact_blocks - start.exact_blocks, 1);
+    assert_eq!(owner_bytes_here(tag) - here, 4096);
+    // Freed on another thread, inside another owner: still this owner's block.
+    let sent = Sent(block);
+    std::thread::spawn(move || {
+        let block = sent.get();
+        // SAFETY: allocated above with this layout, freed once.
+        as_owner(77, || unsafe { ALLOC.dealloc(block, layout(4096)) });
+    })
+    .join()
+    .expect("freer");
+    let after = owner(tag);
+    assert_eq!(after.exact_bytes, start.exact_bytes);
+    assert_eq!(after.exact_blocks, start.exact_blocks);
+    assert_eq!(owner(77).exact_blocks, 0);
+}
+
+#[test]
+fn realloc_frees_the_old_owners_block_and_allocates_for_the_current_owner() {
+    let _serial = serial();
+    let (a, b): (OwnerTag, OwnerTag) = (51, 52);
+    let (a0, b0) = (owner(a), owner(b));
+    // Small (untagged) under `a`, grown to a tagged size under `b`.
+    // SAFETY: non-zero sizes; every pointer is reallocated or freed with its layout.
+    unsafe {
+        let small = as_owner(a, || ALLOC.alloc(layout(100)));
+        std::ptr::write_bytes(small, 7, 100);
+        let grown = as_owner(b, || ALLOC.realloc(small, layout(100), 3000));
+        assert!(!grown.is_null());
+        assert!(
+            std::slice::from_raw_parts(grown, 100)
+                .iter()
+                .all(|&x| x == 7)
+        );
+        assert_eq!(owner(b).exact_bytes - b0.exact_bytes, 3000);
+        // Grown again under `a`: `b`'s block is freed, `a` owns the new one.
+        let again = as_owner(a, || ALLOC.realloc(grown, layout(3000), 9000));
+        assert_eq!(owner(b).exact_bytes, b0.exact_bytes);
+        assert_eq!(owner(a).exact_bytes - a0.exact_bytes, 9000);
+        assert!(
+            std::slice::from_raw_parts(again, 100)
+                .iter()
+                .all(|&x| x == 7)
+        );
+        // Shrunk below the threshold: no tagged block is left.
+        let shrunk = as_owner(b, || ALLOC.realloc(again, layout(9000), 200));
+        assert_eq!(owner(a).exact_bytes, a0.exact_bytes);
+        assert_eq!(owner(b).exact_bytes, b0.exact_bytes);
+        assert!(
+            std::slice::from_raw_parts(shrunk, 100)
+                .iter()
+                .all(|&x| x == 7)
+        );
+        ALLOC.dealloc(shrunk, layout(200));
+    }
+    assert_eq!(owner(a).exact_blocks, a0.exact_blocks);
+    assert_eq!(owner(b).exact_blocks, b0.exact_blocks);
+}
+
+#[test]
+fn the_threshold_is_where_tagging_starts() {
+    let _serial = serial();
+    let tag: OwnerTag = 61;
+    let start = owner(tag);
+    // SAFETY: non-zero sizes, freed with their layouts.
+    unsafe {
+        let below = as_owner(tag, || ALLOC.alloc(layout(TAGGED_MIN - 1)));
+        assert_eq!(owner(tag).exact_bytes, start.exact_bytes);
+        let at = as_owner(tag, || ALLOC.alloc_zeroed(layout(TAGGED_MIN)));
+        assert_eq!(
+            owner(tag).exact_bytes - start.exact_bytes,
+            TAGGED_MIN as i64
+        );
+        assert!(
+            std::slice::from_raw_parts(at, TAGGED_MIN)
+                .iter()
+                .all(|&x| x == 0)
+        );
+        ALLOC.dealloc(below, layout(TAGGED_MIN - 1));
+        ALLOC.dealloc(at, layout(TAGGED_MIN));
+    }
+    assert_eq!(owner(tag), start);
+}
+
+#[test]
+fn over_aligned_tagged_blocks_keep_their_alignment() {
+    let _serial = serial();
+    for align in [64usize, 4096, 1 << 16] {
+        let layout = Layout::from_size_align(5000, align).expect("valid layout");
+        // SAFETY: non-zero size; freed with its layout.
+        unsafe {
+            let block = as_owner(71, || ALLOC.alloc(layout));
+            assert_eq!(block as usize % align, 0);
+            std::ptr::write_bytes(block, 1, 5000);
+            ALLOC.dealloc(block, layout);
+        }
+    }
+    assert_eq!(owner(71).exact_bytes, 0);
+}
+
+#[test]
+fn sampled_small_blocks_are_recorded_with_their_owner_and_weights() {
+    let _serial = serial();
+    // One sample point per byte: every small allocation is sampled.
+    set_sample_interval(1);
+    let tag: OwnerTag = 81;
+    let start = owner(tag);
+    // SAFETY: non-zero sizes; each block is freed (or reallocated) with its layout.
+    unsafe {
+        // The first allocation may still use the distance drawn before.
+        let warm = ALLOC.alloc(layout(64));
+        ALLOC.dealloc(warm, layout(64));
+        let block = as_owner(tag, || ALLOC.alloc(layout(300)));
+        assert_eq!(
+            block as usize % sampling::SAMPLE_ALIGN,
+            0,
+            "sampled blocks start a page"
+        );
+        let held = owner(tag);
+        let weights = sampling::weights(300, 1);
+        assert_eq!(
+            held.sampled_bytes - start.sampled_bytes,
+            weights.bytes as i64
+        );
+        assert_eq!(
+            held.sampled_blocks - start.sampled_blocks,
+            weights.blocks as i64
+        );
+        std::ptr::write_bytes(block, 9, 300);
+        // A reallocated sampled block moves and keeps its bytes.
+        let moved = as_owner(tag, || ALLOC.realloc(block, layout(300), 500));
+        assert!(
+            std::slice::from_raw_parts(moved, 300)
+                .iter()
+                .all(|&x| x == 9)
+        );
+        let after_move = owner(tag);
+        assert_eq!(
+            after_move.sampled_bytes - start.sampled_bytes,
+            sampling::weights(500, 1).bytes as i64
+        );
+        ALLOC.dealloc(moved, layout(500));
+    }
+    set_sample_interval(DEFAULT_SAMPLE_INTERVAL);
+    assert_eq!(owner(tag), start);
+}
+
+#[test]
+fn sampling_can_be_turned_off() {
+    let _serial = serial();
+    set_sample_interval(0);
+    let tag: OwnerTag = 91;
+    // SAFETY: non-zero sizes, freed with their layouts.
+    unsafe {
+        // The distance drawn before ends at the next sample at the latest.
+        for _ in 0..2 {
+            let big = ALLOC.alloc(layout(900));
+            ALLOC.dealloc(big, layout(900));
+        }
+        let blocks: Vec<*mut u8> = (0..64)
+            .map(|_| as_owner(tag, || ALLOC.alloc(layout(1000))))
+            .collect();
+        assert_eq!(owner(tag).sampled_blocks, 0);
+        for block in blocks {
+            ALLOC.dealloc(block, layout(1000));
+        }
+    }
+    set_sample_interval(DEFAULT_SAMPLE_INTERVAL);
+}
