@@ -80,6 +80,8 @@ mod catalogue;
 mod histogram;
 mod read;
 mod site_metrics;
+#[cfg(feature = "prometheus")]
+mod snapshot;
 
 #[cfg(feature = "opentelemetry")]
 pub mod opentelemetry;
