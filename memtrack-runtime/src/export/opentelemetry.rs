@@ -203,7 +203,7 @@ fn register_operations(meter: &Meter, alive: &Arc<AtomicBool>) {
 }
 
 fn register_process(meter: &Meter, alive: &Arc<AtomicBool>) {
-    let figures: [(&'static Def, fn(&super::ProcessMetrics) -> Option<u64>); 3] = [
+    let figures: [Figure<super::ProcessMetrics, Option<u64>>; 3] = [
         (&def::RESIDENT, |p| p.resident_bytes),
         (&def::HEAP_USED, |p| p.heap_used_bytes),
         (&def::HEAP_TOTAL, |p| p.heap_total_bytes),
@@ -220,7 +220,7 @@ fn register_process(meter: &Meter, alive: &Arc<AtomicBool>) {
             }))
             .build();
     }
-    let thresholds: [(&'static Def, fn(&super::ProcessMetrics) -> u64); 2] = [
+    let thresholds: [Figure<super::ProcessMetrics, u64>; 2] = [
         (&def::CRITICAL_RSS, |p| p.critical_rss_bytes),
         (&def::UNHEALTHY_RSS, |p| p.unhealthy_rss_bytes),
     ];
@@ -273,7 +273,7 @@ fn register_caches_alerts_reclaims(meter: &Meter, alive: &Arc<AtomicBool>) {
             }
         }))
         .build();
-    let reclaims: [(&'static Def, fn(&reclaim::ReclaimTotals) -> u64); 2] = [
+    let reclaims: [Figure<reclaim::ReclaimTotals, u64>; 2] = [
         (&def::RECLAIMS, |t| t.runs),
         (&def::RECLAIM_FREED, |t| t.freed_bytes),
     ];
@@ -296,6 +296,9 @@ fn register_caches_alerts_reclaims(meter: &Meter, alive: &Arc<AtomicBool>) {
         }))
         .build();
 }
+
+/// A metric and how to read it from a `T`.
+type Figure<T, V> = (&'static Def, fn(&T) -> V);
 
 fn signed(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
