@@ -1,6 +1,7 @@
 //! What the metrics exporters cost: per call of `#[memtrack]`, with the histograms
 //! off (no exporter installed) and on, side by side; and one Prometheus scrape's
-//! encoding with 100 and 4,096 operation names. The counting allocator is installed,
+//! encoding with 100 and 4,096 operation names, by `encode_text` (what `/metrics`
+//! serves) and through a `prometheus-client` registry holding the collector. The counting allocator is installed,
 //! so every heap figure (and the retained heap per name) is in the exposition.
 //!
 //! ```text
@@ -62,6 +63,20 @@ fn scrape(c: &mut Criterion, names: usize) {
     let mut group = c.benchmark_group("export/scrape");
     group.bench_function(format!("prometheus_text_{names}_names"), |b| {
         b.iter(|| black_box(memtrack::export::prometheus::encode_text()));
+    });
+    // The same text through a prometheus-client registry holding the collector.
+    let mut registry =
+        memtrack::export::prometheus::prometheus_client::registry::Registry::default();
+    memtrack::export::prometheus::register(&mut registry);
+    group.bench_function(format!("prometheus_client_registry_{names}_names"), |b| {
+        b.iter(|| {
+            let mut out = String::new();
+            let encoded =
+                memtrack::export::prometheus::prometheus_client::encoding::prometheus_text::encode(
+                    &mut out, &registry,
+                );
+            black_box((encoded, out))
+        });
     });
     group.finish();
 }
