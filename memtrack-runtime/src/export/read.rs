@@ -97,16 +97,17 @@ impl OperationMetrics {
 #[must_use]
 pub fn operations() -> Vec<OperationMetrics> {
     crate::attribution::untracked(|| {
-        let mut list: Vec<OperationMetrics> = sites::all().map(OperationMetrics::of).collect();
-        list.sort_unstable_by(|a, b| a.name.cmp(b.name));
-        list.dedup_by(|later, kept| {
-            if later.name == kept.name {
-                kept.merge(later);
-                true
-            } else {
-                false
+        // Sort the sites, not their (large) figures.
+        let mut sites: Vec<&'static Site> = sites::all().collect();
+        sites.sort_unstable_by(|a, b| a.name().cmp(b.name()));
+        let mut list: Vec<OperationMetrics> = Vec::with_capacity(sites.len());
+        for site in sites {
+            let op = OperationMetrics::of(site);
+            match list.last_mut() {
+                Some(last) if last.name == op.name => last.merge(&op),
+                _ => list.push(op),
             }
-        });
+        }
         list
     })
 }

@@ -23,6 +23,9 @@ pub(super) struct Labels<'a> {
     len: usize,
     /// Known to hold no character any format escapes (`\`, `"`, newline).
     plain: bool,
+    /// When the first label is an operation's name: its index in the snapshot's
+    /// operations (an encoder may render it once per scrape).
+    op: Option<usize>,
 }
 
 impl<'a> Labels<'a> {
@@ -30,6 +33,7 @@ impl<'a> Labels<'a> {
         pairs: [("", ""); 2],
         len: 0,
         plain: true,
+        op: None,
     };
 
     fn one(key: &'static str, value: &'a str, plain: bool) -> Self {
@@ -37,15 +41,17 @@ impl<'a> Labels<'a> {
             pairs: [(key, value), ("", "")],
             len: 1,
             plain,
+            op: None,
         }
     }
 
-    /// An operation label and one whose value is plain.
-    fn two(first: (&'static str, &'a str), second: (&'static str, &'a str), plain: bool) -> Self {
+    /// The `operation` label of operation `index`, and maybe a second plain label.
+    fn operation(index: usize, name: &'a str, second: Option<(&'static str, &'a str)>) -> Self {
         Labels {
-            pairs: [first, second],
-            len: 2,
-            plain,
+            pairs: [("operation", name), second.unwrap_or(("", ""))],
+            len: 1 + usize::from(second.is_some()),
+            plain: false,
+            op: Some(index),
         }
     }
 
@@ -56,6 +62,11 @@ impl<'a> Labels<'a> {
     /// Whether no value needs escaping (`false` means: check).
     pub(super) fn plain(&self) -> bool {
         self.plain
+    }
+
+    /// The index of the operation named by the first label, if it is one.
+    pub(super) fn op(&self) -> Option<usize> {
+        self.op
     }
 }
 
@@ -90,60 +101,45 @@ fn is_plain(value: &str) -> bool {
     !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n'))
 }
 
-/// The operations with whether each name is plain, checked once per scrape.
-struct Ops<'a> {
-    ops: &'a [OperationMetrics],
-    plain: Vec<bool>,
-}
-
-impl<'a> Ops<'a> {
-    fn iter(&self) -> impl Iterator<Item = (&'a OperationMetrics, bool)> + '_ {
-        self.ops.iter().zip(self.plain.iter().copied())
-    }
-}
-
 /// Writes every family of `s` to `encoder`, in exposition order.
 pub(super) fn write(s: &Snapshot, encoder: &mut impl Encoder) -> fmt::Result {
-    let ops = Ops {
-        ops: &s.ops,
-        plain: s.ops.iter().map(|o| is_plain(o.name)).collect(),
-    };
-    per_op(encoder, &def::STARTED, Kind::Counter, &ops, |o| {
+    let ops = &s.ops;
+    per_op(encoder, &def::STARTED, Kind::Counter, ops, |o| {
         Value::Int(o.started)
     })?;
     encoder.family(
         &def::ENDED,
         Kind::Counter,
-        &mut ops.iter().flat_map(|(o, plain)| {
+        &mut ops.iter().enumerate().flat_map(|(i, o)| {
             ENDED_BY.iter().zip(o.ended).map(move |(by, count)| Sample {
-                labels: Labels::two(("operation", o.name), ("ended_by", by.as_str()), plain),
+                labels: Labels::operation(i, o.name, Some(("ended_by", by.as_str()))),
                 value: Value::Int(count),
             })
         }),
     )?;
-    per_op(encoder, &def::ACTIVE, Kind::Gauge, &ops, |o| {
+    per_op(encoder, &def::ACTIVE, Kind::Gauge, ops, |o| {
         Value::Int(o.active)
     })?;
     if s.heap {
-        per_op(encoder, &def::ALLOCATED, Kind::Counter, &ops, |o| {
+        per_op(encoder, &def::ALLOCATED, Kind::Counter, ops, |o| {
             Value::Int(o.allocated_bytes)
         })?;
-        per_op(encoder, &def::FREED, Kind::Counter, &ops, |o| {
+        per_op(encoder, &def::FREED, Kind::Counter, ops, |o| {
             Value::Int(o.freed_bytes)
         })?;
-        per_op(encoder, &def::ALLOCATIONS, Kind::Counter, &ops, |o| {
+        per_op(encoder, &def::ALLOCATIONS, Kind::Counter, ops, |o| {
             Value::Int(o.allocations)
         })?;
     }
-    per_op(encoder, &def::RSS_GROWTH, Kind::Counter, &ops, |o| {
+    per_op(encoder, &def::RSS_GROWTH, Kind::Counter, ops, |o| {
         Value::Int(o.rss_growth_bytes)
     })?;
     if s.histograms {
-        per_op(encoder, &def::DURATION, Kind::Histogram, &ops, |o| {
+        per_op(encoder, &def::DURATION, Kind::Histogram, ops, |o| {
             Value::Histogram(&o.duration)
         })?;
         if s.heap {
-            per_op(encoder, &def::PEAK, Kind::Histogram, &ops, |o| {
+            per_op(encoder, &def::PEAK, Kind::Histogram, ops, |o| {
                 Value::Histogram(&o.peak)
             })?;
         }
@@ -201,14 +197,14 @@ fn per_op<'a>(
     encoder: &mut impl Encoder,
     def: &'static Def,
     kind: Kind,
-    ops: &Ops<'a>,
+    ops: &'a [OperationMetrics],
     value: impl Fn(&'a OperationMetrics) -> Value<'a>,
 ) -> fmt::Result {
     encoder.family(
         def,
         kind,
-        &mut ops.iter().map(|(o, plain)| Sample {
-            labels: Labels::one("operation", o.name, plain),
+        &mut ops.iter().enumerate().map(|(i, o)| Sample {
+            labels: Labels::operation(i, o.name, None),
             value: value(o),
         }),
     )

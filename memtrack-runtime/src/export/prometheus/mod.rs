@@ -115,7 +115,10 @@ pub fn encode_text() -> String {
     // About 3.6 KB per operation name with the histograms, plus the process figures.
     let mut out = String::with_capacity(8 * 1024 + snapshot.ops.len() * 3_700);
     // Writing to a String cannot fail.
-    let _ = exposition::write(&snapshot, &mut text::TextEncoder::new(&mut out));
+    let _ = exposition::write(
+        &snapshot,
+        &mut text::TextEncoder::new(&mut out, &snapshot.ops),
+    );
     out
 }
 
@@ -232,7 +235,11 @@ mod tests {
             let mut via_client = String::new();
             prometheus_text::encode(&mut via_client, &registry).unwrap();
             let mut direct = String::new();
-            exposition::write(&snapshot, &mut text::TextEncoder::new(&mut direct)).unwrap();
+            exposition::write(
+                &snapshot,
+                &mut text::TextEncoder::new(&mut direct, &snapshot.ops),
+            )
+            .unwrap();
             assert_eq!(direct, via_client);
             assert!(direct.contains(
                 "memtrack_operation_peak_bytes_bucket{operation=\"prom-same-plain\",le=\"4.194304e+06\"} 1\n"

@@ -6,23 +6,38 @@
 
 use std::fmt::{self, Write as _};
 
+use super::super::OperationMetrics;
 use super::super::catalogue::{Base, Def};
 use super::exposition::{Encoder, Kind, Labels, Sample, Value};
 
 /// Writes families as Prometheus text into `out`.
 pub(super) struct TextEncoder<'o> {
     out: &'o mut String,
-    /// The `le` label values of the last histogram bounds seen.
+    /// The bucket line ends of the last histogram bounds seen.
     le: Option<(&'static [f64], Vec<String>)>,
+    /// `{operation="<name>"` of each operation of the scrape, escaped once.
+    ops: Vec<String>,
     /// Scratch: a histogram's labels, and its bucket lines up to the `le` value.
     labels: String,
     bucket: String,
 }
 
 impl<'o> TextEncoder<'o> {
-    pub(super) fn new(out: &'o mut String) -> Self {
+    /// An encoder of a scrape whose operations are `ops`.
+    pub(super) fn new(out: &'o mut String, ops: &[OperationMetrics]) -> Self {
+        let ops = ops
+            .iter()
+            .map(|op| {
+                let mut rendered = String::with_capacity(op.name.len() + 13);
+                rendered.push_str("{operation=\"");
+                push_escaped(&mut rendered, op.name, true);
+                rendered.push('"');
+                rendered
+            })
+            .collect();
         Self {
             out,
+            ops,
             le: None,
             labels: String::new(),
             bucket: String::new(),
@@ -30,7 +45,8 @@ impl<'o> TextEncoder<'o> {
     }
 }
 
-/// The `le` values for `bounds`, kept in `cache` while the bounds stay the same.
+/// The ends of the bucket lines for `bounds` (`le` value, closing quote and brace,
+/// space), kept in `cache` while the bounds stay the same.
 fn le_values<'c>(
     cache: &'c mut Option<(&'static [f64], Vec<String>)>,
     bounds: &'static [f64],
@@ -41,6 +57,7 @@ fn le_values<'c>(
             .iter()
             .map(|&b| go_float(b))
             .chain(["+Inf".to_owned()])
+            .map(|le| format!("{le}\"}} "))
             .collect();
         *cache = Some((bounds, values));
     }
@@ -80,19 +97,19 @@ impl Encoder for TextEncoder<'_> {
             match sample.value {
                 Value::Int(v) => {
                     out.push_str(&name);
-                    push_labels(out, &sample.labels, None);
+                    push_labels(out, &self.ops, &sample.labels, None);
                     push_int(out, v);
                 }
                 Value::Float(v) => {
                     out.push_str(&name);
-                    push_labels(out, &sample.labels, None);
+                    push_labels(out, &self.ops, &sample.labels, None);
                     push_float(out, v);
                 }
                 Value::Histogram(h) => {
                     // The labels are escaped once, for all the histogram's lines.
                     let labels = &mut self.labels;
                     labels.clear();
-                    push_labels(labels, &sample.labels, None);
+                    push_labels(labels, &self.ops, &sample.labels, None);
                     let bucket = &mut self.bucket;
                     bucket.clear();
                     bucket.push_str(&name);
@@ -110,8 +127,8 @@ impl Encoder for TextEncoder<'_> {
                         cumulative = cumulative.saturating_add(*count);
                         out.push_str(bucket);
                         out.push_str(le);
-                        out.push_str("\"}");
-                        push_int(out, cumulative);
+                        out.push_str(itoa::Buffer::new().format(cumulative));
+                        out.push('\n');
                     }
                     out.push_str(&name);
                     out.push_str("_sum");
@@ -128,28 +145,34 @@ impl Encoder for TextEncoder<'_> {
     }
 }
 
-/// `{k="v",...}` (nothing when there is no label), with `le` last when given.
-fn push_labels(out: &mut String, labels: &Labels<'_>, le: Option<&str>) {
-    let pairs = labels.as_slice();
+/// `{k="v",...}` (nothing when there is no label), with `le` last when given; an
+/// operation's label comes rendered from `ops`.
+fn push_labels(out: &mut String, ops: &[String], labels: &Labels<'_>, le: Option<&str>) {
+    let mut pairs = labels.as_slice();
     if pairs.is_empty() && le.is_none() {
         return;
     }
-    out.push('{');
-    for (i, (key, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+    match labels.op().and_then(|i| ops.get(i)) {
+        Some(rendered) => {
+            out.push_str(rendered);
+            pairs = pairs.get(1..).unwrap_or_default();
+            for (key, value) in pairs {
+                out.push(',');
+                push_pair(out, key, value, labels.plain());
+            }
         }
-        out.push_str(key);
-        out.push_str("=\"");
-        if labels.plain() {
-            out.push_str(value);
-        } else {
-            push_escaped(out, value, true);
+        None => {
+            out.push('{');
+            for (i, (key, value)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_pair(out, key, value, labels.plain());
+            }
         }
-        out.push('"');
     }
     if let Some(le) = le {
-        if !pairs.is_empty() {
+        if !pairs.is_empty() || labels.op().is_some() {
             out.push(',');
         }
         out.push_str("le=\"");
@@ -157,6 +180,18 @@ fn push_labels(out: &mut String, labels: &Labels<'_>, le: Option<&str>) {
         out.push('"');
     }
     out.push('}');
+}
+
+/// `key="value"`.
+fn push_pair(out: &mut String, key: &str, value: &str, plain: bool) {
+    out.push_str(key);
+    out.push_str("=\"");
+    if plain {
+        out.push_str(value);
+    } else {
+        push_escaped(out, value, true);
+    }
+    out.push('"');
 }
 
 /// `text` with `\`, newline (and `"` in label values) escaped.
