@@ -314,3 +314,27 @@ fn promtool_accepts_the_exposition() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn an_alert_the_monitor_raises_is_counted_once() {
+    memtrack::caches::register("prom_full_cache", Some(2), || 2).forget();
+    let config = memtrack::Config::builder()
+        .monitor_interval(std::time::Duration::from_millis(50))
+        .cache_stats_interval(std::time::Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let monitor = memtrack::monitor::start(config).expect("the only monitor of this test binary");
+    let series = "memtrack_alerts_total{event=\"cache_at_capacity\"}";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while value_of(&exposition(), series).as_deref() != Some("1") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no cache_at_capacity counted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The cache stays full: the alert is not raised again.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    monitor.stop();
+    assert_series(&exposition(), series, "1");
+}

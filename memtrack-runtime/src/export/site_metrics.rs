@@ -15,7 +15,8 @@ use super::histogram::{
 };
 use crate::tracker::EndedBy;
 
-/// Every way an operation ends, in the order of [`SiteMetrics::outcomes`].
+/// Every way an operation ends, in the order of
+/// [`OperationMetrics::ended`](super::OperationMetrics::ended).
 pub const ENDED_BY: [EndedBy; 5] = [
     EndedBy::Ok,
     EndedBy::Err,
