@@ -66,7 +66,7 @@ pub(crate) const PEAK_BOUNDS: [u64; 12] = [
 ];
 
 /// Most buckets a histogram here has (`+Inf` included).
-pub const MAX_BUCKETS: usize = 16;
+const MAX_BUCKETS: usize = 16;
 
 /// A histogram of integer observations with `N` buckets (the last is `+Inf`).
 #[derive(Debug)]

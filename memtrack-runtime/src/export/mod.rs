@@ -93,7 +93,7 @@ use std::time::Duration;
 
 pub(crate) use alerts::{Alert, raised as alert_raised};
 pub use alerts::{AlertCount, alerts};
-pub use histogram::{DURATION_BUCKETS_SECONDS, HistogramSnapshot, MAX_BUCKETS, PEAK_BUCKETS_BYTES};
+pub use histogram::{DURATION_BUCKETS_SECONDS, HistogramSnapshot, PEAK_BUCKETS_BYTES};
 pub use read::{OperationMetrics, ProcessMetrics, operations, process};
 pub use site_metrics::ENDED_BY;
 pub(crate) use site_metrics::SiteMetrics;
