@@ -70,6 +70,7 @@ pub(crate) fn log_snapshot_with(stats: &CacheStats) {
 
 /// `cache_at_capacity`: `cache` reached its bound.
 pub(super) fn at_capacity(cache: &CacheStat) {
+    crate::export::alert_raised(crate::export::Alert::CacheAtCapacity);
     emit!(
         tracing::Level::WARN,
         event = "cache_at_capacity",
