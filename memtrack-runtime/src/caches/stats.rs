@@ -1,12 +1,12 @@
 //! Reading every registered cache's size.
 
 use std::cell::Cell;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::{CACHES, Source};
-use crate::support::panic_text::panic_text;
+use crate::config;
+use crate::support::panic_text;
 
 /// One cache's figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +147,6 @@ pub(super) fn read_all() -> Vec<CacheStat> {
 }
 
 fn read_one(source: &Source) -> Result<Option<usize>, String> {
-    catch_unwind(AssertUnwindSafe(|| (source.size)()))
-        .map_err(|payload| format!("size function panicked: {}", panic_text(&*payload)))
+    panic_text::caught(|| (source.size)(), config::get().max_metadata_len())
+        .map_err(|text| format!("size function panicked: {text}"))
 }
