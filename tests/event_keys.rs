@@ -70,6 +70,7 @@ const WITHOUT_METADATA_ONLY: &[&str] = &[
     "active_operations",
     "top_operation",
     "top_operations",
+    "top_operations_basis",
     "threshold_mb",
     "action",
     "delta_mb",

@@ -41,6 +41,10 @@ pub fn log_snapshot() -> CacheStats {
 
 /// Logs `cache_stats_snapshot` for stats already read.
 pub(crate) fn log_snapshot_with(stats: &CacheStats) {
+    crate::events::write(|| snapshot_event(stats));
+}
+
+fn snapshot_event(stats: &CacheStats) {
     let mut extra = Extra::new();
     let mut bounds = Map::new();
     for cache in &stats.caches {

@@ -76,25 +76,28 @@ pub fn track_fetch_response(
     } else {
         tracing::Level::INFO
     };
-    let host = Value::text(&url_host(url));
-    let source = Value::text(source);
-    emit!(
-        level,
-        event = "fetch_response",
-        source = %source,
-        url_host = %host,
-        content_length_bytes = content_length,
-        content_length_mb = mb(content_length),
-        duration_ms = units::millis(duration),
-        status = status,
-        large = large,
-        slow = slow,
-        heap_used_mb = alloc::heap_stats().map(|h| mb(h.live_bytes)),
-        rss_mb = process::rss_bytes().map(mb),
-        "fetch_response: {} {}",
-        source,
-        host
-    );
+    // memtrack's own work, charged to no operation; the event is shielded.
+    crate::events::write(|| {
+        let host = Value::text(&url_host(url));
+        let source = Value::text(source);
+        emit!(
+            level,
+            event = "fetch_response",
+            source = %source,
+            url_host = %host,
+            content_length_bytes = content_length,
+            content_length_mb = mb(content_length),
+            duration_ms = units::millis(duration),
+            status = status,
+            large = large,
+            slow = slow,
+            heap_used_mb = alloc::heap_stats().map(|h| mb(h.live_bytes)),
+            rss_mb = process::rss_bytes().map(mb),
+            "fetch_response: {} {}",
+            source,
+            host
+        );
+    });
     true
 }
 
