@@ -7,6 +7,7 @@
 //! Excluding the inner stretch as well would subtract its bytes twice.
 
 use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
 
 thread_local! {
     /// Set while this thread runs bookkeeping.
@@ -30,6 +31,38 @@ pub(crate) fn untracked<R>(f: impl FnOnce() -> R) -> R {
     }
     let _leave = Leave;
     crate::attribution::untracked(f)
+}
+
+/// A value memtrack keeps for its own bookkeeping (an operation's metadata, its
+/// name): created under [`untracked`] and, through this wrapper, dropped under it
+/// too, so that neither its bytes nor their release are charged to an operation.
+#[derive(Debug, Default)]
+pub(crate) struct Kept<T: Default>(T);
+
+impl<T: Default> Kept<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(value)
+    }
+}
+
+impl<T: Default> Deref for Kept<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Default> DerefMut for Kept<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: Default> Drop for Kept<T> {
+    fn drop(&mut self) {
+        let value = std::mem::take(&mut self.0);
+        untracked(|| drop(value));
+    }
 }
 
 #[cfg(test)]
