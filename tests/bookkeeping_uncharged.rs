@@ -42,7 +42,12 @@ fn a_hundred_nested_operations_with_metadata_cost_the_outer_one_nothing() {
             event["allocs"].as_u64(),
             event["net_bytes"].as_i64(),
         ),
-        (Some(OWN_BYTES as u64), Some(0), Some(1), Some(OWN_BYTES as i64)),
+        (
+            Some(OWN_BYTES as u64),
+            Some(0),
+            Some(1),
+            Some(OWN_BYTES as i64)
+        ),
         "{event:#}"
     );
     drop(kept);

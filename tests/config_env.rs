@@ -37,6 +37,10 @@ fn bad_environment_values_are_errors_naming_their_variable() {
     let err = Config::from_env().unwrap_err();
     let value = &err.invalid()[0].value;
     assert_eq!(value, &format!("x{}…", &huge[..63]));
-    assert!(err.to_string().len() < 300, "{} bytes", err.to_string().len());
+    assert!(
+        err.to_string().len() < 300,
+        "{} bytes",
+        err.to_string().len()
+    );
     unset("MEMTRACK_SPIKE_RSS_MB");
 }

@@ -32,10 +32,18 @@ fn a_huge_name_is_cut_in_the_tracker_and_in_its_event() {
     let line = lines
         .lines()
         .into_iter()
-        .find(|l| l["op_name"].as_str().is_some_and(|n| n.starts_with("huge-name-")))
+        .find(|l| {
+            l["op_name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("huge-name-"))
+        })
         .expect("the operation was logged");
     assert!(line["op_name"] == expected.as_str(), "op_name was not cut");
-    assert!(line.to_string().len() < 4096, "{} bytes", line.to_string().len());
+    assert!(
+        line.to_string().len() < 4096,
+        "{} bytes",
+        line.to_string().len()
+    );
 
     // The same huge name from a tracked future is cut the same way, and both share
     // one site.

@@ -57,12 +57,7 @@ impl Tracker {
 
     /// A copy of the metadata, for an event: call it inside `events::write`.
     pub(crate) fn metadata_snapshot(&self) -> Metadata {
-        Metadata::clone(
-            &self
-                .metadata
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
+        Metadata::clone(&self.metadata.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Marks a step of the operation (`memory_checkpoint`), logged when the
