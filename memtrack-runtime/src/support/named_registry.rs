@@ -48,6 +48,11 @@ impl<T: Clone> Registry<T> {
         self.lock().iter().any(|(i, _, _)| *i == id)
     }
 
+    /// The ids of every entry, in registration order.
+    pub(crate) fn ids(&self) -> Vec<u64> {
+        self.lock().iter().map(|(id, _, _)| *id).collect()
+    }
+
     /// A copy of every entry, in registration order.
     pub(crate) fn snapshot(&self) -> Vec<Entry<T>> {
         self.lock().clone()
@@ -89,7 +94,10 @@ mod tests {
         registry.add(&long, 2);
         let entries = registry.snapshot();
         assert_eq!(entries.len(), 1);
-        assert_eq!(entries[0].1.chars().count(), crate::metadata::MAX_NAME_LEN + 1);
+        assert_eq!(
+            entries[0].1.chars().count(),
+            crate::metadata::MAX_NAME_LEN + 1
+        );
         assert_eq!(entries[0].2, 2);
     }
 }
