@@ -43,14 +43,29 @@ pub(super) struct Batch {
 }
 
 impl Batch {
+    /// A reading of `entries`; a size function still hung from an earlier reading
+    /// is answered at once, without a job.
     pub(super) fn new(entries: Vec<Entry<Source>>, max_chars: usize) -> Self {
-        let slots = entries.iter().map(|_| Slot::Waiting).collect();
+        let slots: Vec<Slot> = entries
+            .iter()
+            .map(|(_, _, source)| {
+                if source.state.is_hung() {
+                    Slot::Answered(Err(STILL_RUNNING.to_owned()))
+                } else {
+                    Slot::Waiting
+                }
+            })
+            .collect();
+        let answered = slots
+            .iter()
+            .filter(|s| matches!(s, Slot::Answered(_)))
+            .count();
         Self {
             entries,
             max_chars,
             state: Mutex::new(State {
                 slots,
-                answered: 0,
+                answered,
                 abandoned: false,
             }),
             changed: Condvar::new(),
@@ -165,12 +180,22 @@ impl Batch {
             .collect()
     }
 
-    /// Answers every entry with `error` without running anything.
+    /// Answers every job not run with `error`, running nothing more.
     pub(super) fn refuse(&self, error: &str) -> Vec<(Entry<Source>, Answer)> {
-        self.lock().abandoned = true;
+        let mut state = self.lock();
+        state.abandoned = true;
+        let slots = std::mem::take(&mut state.slots);
+        drop(state);
         self.entries
             .iter()
-            .map(|entry| (entry.clone(), Err(error.to_owned())))
+            .zip(slots)
+            .map(|(entry, slot)| {
+                let answer = match slot {
+                    Slot::Answered(answer) => answer,
+                    Slot::Waiting | Slot::Running => Err(error.to_owned()),
+                };
+                (entry.clone(), answer)
+            })
             .collect()
     }
 }
@@ -268,10 +293,11 @@ mod tests {
             "an abandoned reading runs nothing more"
         );
 
-        // The next reading does not call it while it is hung ...
+        // The next reading does not call it while it is hung: it is answered
+        // without a job ...
         let next = Batch::new(vec![slow.clone()], 10);
-        assert_eq!(next.claim(), Some(0));
-        next.run(0);
+        assert!(!next.has_work());
+        assert_eq!(next.claim(), None);
         assert_eq!(
             answers(next.wait(Duration::ZERO, || {})),
             [(1, Err(STILL_RUNNING.to_owned()))]

@@ -61,7 +61,7 @@ mod events;
 mod reader;
 mod stats;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 pub(crate) use capacity::CapacityWatch;
@@ -96,12 +96,24 @@ impl SizeFnState {
     }
 
     pub(crate) fn timed_out(&self) {
-        self.hung.store(true, Ordering::Release);
+        if !self.hung.swap(true, Ordering::AcqRel) {
+            HUNG_FUNCTIONS.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
     pub(crate) fn returned(&self) {
-        self.hung.store(false, Ordering::Release);
+        if self.hung.swap(false, Ordering::AcqRel) {
+            HUNG_FUNCTIONS.fetch_sub(1, Ordering::AcqRel);
+        }
     }
+}
+
+/// Size functions that timed out and have not returned, each holding a reader
+/// thread.
+static HUNG_FUNCTIONS: AtomicUsize = AtomicUsize::new(0);
+
+pub(crate) fn hung_functions() -> usize {
+    HUNG_FUNCTIONS.load(Ordering::Acquire)
 }
 
 pub(crate) static CACHES: Registry<Source> = Registry::new();

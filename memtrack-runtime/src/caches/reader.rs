@@ -11,8 +11,9 @@
 //!   thread, and is not called again until it returns (its cache is reported with
 //!   an error meanwhile), so a function that never returns holds one thread for
 //!   good, never more than [`MAX_READERS`] in all.
-//! - At most [`MAX_QUEUED`] readings wait for a thread; past that a reading answers
-//!   at once with an error for every cache.
+//! - At most [`MAX_QUEUED`] readings wait for a thread; past that, or when every
+//!   reader thread is held by a function that timed out, a reading answers at once
+//!   with an error for every cache it could not read.
 //! - A reader thread idle for [`IDLE_EXIT`] ends.
 
 use std::cell::Cell;
@@ -74,8 +75,10 @@ pub(super) fn read(
         return Vec::new();
     }
     let batch = Arc::new(Batch::new(entries, max_chars));
-    if let Err(error) = submit(&batch) {
-        return batch.refuse(error);
+    if batch.has_work() {
+        if let Err(error) = submit(&batch) {
+            return batch.refuse(error);
+        }
     }
     batch.wait(timeout, more_readers)
 }
@@ -84,7 +87,9 @@ pub(super) fn read(
 fn submit(batch: &Arc<Batch>) -> Result<(), &'static str> {
     let mut pool = lock();
     pool.queue.retain(|b| b.has_work());
-    if pool.queue.len() >= MAX_QUEUED {
+    let all_blocked =
+        pool.idle == 0 && pool.threads >= MAX_READERS && super::hung_functions() >= pool.threads;
+    if all_blocked || pool.queue.len() >= MAX_QUEUED {
         return Err("not read: every cache reader thread is blocked in a size function");
     }
     pool.queue.push_back(Arc::clone(batch));
