@@ -153,7 +153,7 @@ pub async fn run(args: Args, config: memtrack::Config) -> Result<(), String> {
 
     let monitor = memtrack::monitor::start(config).map_err(|e| format!("monitor: {e}"))?;
     let result = if args.scenario {
-        scenario::run(addr, &args.log, args.hold).await
+        scenario::run(addr, &args.log, args.hold, &monitor).await
     } else {
         tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
     };
