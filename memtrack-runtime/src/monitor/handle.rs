@@ -16,6 +16,9 @@ static RUNNING: AtomicBool = AtomicBool::new(false);
 /// Longest [`MonitorHandle::tick_now`] waits for the thread.
 const TICK_WAIT: Duration = Duration::from_secs(10);
 
+/// Longest stopping the monitor waits for a tick in progress to end.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
 #[derive(Debug, Default)]
 struct Control {
     stop: bool,
@@ -146,7 +149,9 @@ impl MonitorHandle {
     }
 
     /// Stops the monitor and waits for its thread to finish (it wakes at once; a
-    /// tick in progress completes first).
+    /// tick in progress completes first). A tick held up by user code (a reclaim
+    /// hook that blocks) is waited for at most 5 seconds; the thread then ends on
+    /// its own when that code returns, and a new monitor may start meanwhile.
     ///
     /// ```
     /// let monitor = memtrack::monitor::start(memtrack::Config::default()).unwrap();
@@ -170,13 +175,33 @@ impl MonitorHandle {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        self.shared.lock().stop = true;
+        let mut control = self.shared.lock();
+        control.stop = true;
         self.shared.wake.notify_all();
-        // Stopped from inside a tick (a reclaim hook or a cache size function that
-        // owned the handle): the loop ends after this tick; joining would wait on
-        // the current thread itself.
+        // Stopped from inside a tick (a reclaim hook that owned the handle): the
+        // loop ends after this tick; waiting would wait on the current thread
+        // itself. Otherwise wait for the thread, but not for ever: a tick stuck in
+        // user code (a reclaim hook that blocks) must not hold the caller; the
+        // thread then ends on its own once that code returns.
         if thread.thread().id() != std::thread::current().id() {
-            let _ = thread.join();
+            let deadline = Instant::now() + STOP_WAIT;
+            while !control.finished {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                control = self
+                    .shared
+                    .wake
+                    .wait_timeout(control, deadline - now)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            let finished = control.finished;
+            drop(control);
+            if finished {
+                let _ = thread.join();
+            }
         }
         RUNNING.store(false, Ordering::Release);
     }
