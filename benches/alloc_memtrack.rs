@@ -8,5 +8,8 @@ static ALLOC: memtrack::alloc::Allocator = memtrack::alloc::Allocator::system();
 
 fn main() {
     alloc_workload::main("memtrack");
-    assert!(memtrack::alloc::is_counting());
+    assert_eq!(
+        memtrack::alloc::is_counting(),
+        cfg!(not(feature = "passthrough-alloc"))
+    );
 }

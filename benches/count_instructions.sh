@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Counts the instructions each allocator benchmark binary executes for the same fixed
-# amount of work (ALLOC_WORKLOAD_BATCHES batches of the workload on one thread), under
+# amount of work (ALLOC_WORKLOAD_BATCHES batches of each workload shape, mixed and
+# small-block churn, on one thread), under
 # valgrind's callgrind. Unlike a timing, the count is the same from run to run and does
 # not depend on what else the machine is doing, so it can resolve differences of a few
 # percent that timings on a shared machine cannot.
@@ -39,24 +40,26 @@ for line in sys.stdin:
 '
 )
 
-printf '%-26s %16s %8s\n' "benchmark" "instructions" "ratio"
-baseline=""
-for bench in "${benches[@]}"; do
-    path="${executable[$bench]:-}"
-    if [[ -z "$path" ]]; then
-        echo "no executable built for $bench" >&2
-        exit 1
-    fi
-    count=$(
-        ALLOC_WORKLOAD_BATCHES="$batches" valgrind --tool=callgrind \
-            --callgrind-out-file=/dev/null "$path" 2>&1 |
-            sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-    )
-    if [[ -z "$count" ]]; then
-        echo "callgrind reported no count for $bench" >&2
-        exit 1
-    fi
-    baseline="${baseline:-$count}"
-    ratio=$(python3 -c "print(f'{$count / $baseline:.3f}')")
-    printf '%-26s %16s %8s\n' "$bench" "$count" "$ratio"
+for shape in mixed churn; do
+    printf '\n%-26s %16s %8s\n' "benchmark ($shape)" "instructions" "ratio"
+    baseline=""
+    for bench in "${benches[@]}"; do
+        path="${executable[$bench]:-}"
+        if [[ -z "$path" ]]; then
+            echo "no executable built for $bench" >&2
+            exit 1
+        fi
+        count=$(
+            ALLOC_WORKLOAD_BATCHES="$batches" ALLOC_WORKLOAD_SHAPE="$shape" \
+                valgrind --tool=callgrind --callgrind-out-file=/dev/null "$path" 2>&1 |
+                sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+        )
+        if [[ -z "$count" ]]; then
+            echo "callgrind reported no count for $bench" >&2
+            exit 1
+        fi
+        baseline="${baseline:-$count}"
+        ratio=$(python3 -c "print(f'{$count / $baseline:.3f}')")
+        printf '%-26s %16s %8s\n' "$bench" "$count" "$ratio"
+    done
 done

@@ -43,6 +43,7 @@ const ALL_EVENTS: &[&str] = &[
     "critical_memory_exceeded",
     "memory_growth_detected",
     "memory_reclaim",
+    "memory_leak_suspect",
 ];
 
 /// Keys written only on events that carry no metadata, and therefore free for
@@ -75,6 +76,12 @@ const WITHOUT_METADATA_ONLY: &[&str] = &[
     "action",
     "delta_mb",
     "current_heap_mb",
+    // memory_leak_suspect
+    "operation",
+    "intervals",
+    "growth_mb_per_interval",
+    "retained_mb",
+    "total_growth_mb",
     // cache_stats_snapshot and cache_at_capacity
     "cache_count",
     "cache_max",
@@ -132,6 +139,8 @@ fn emit_every_event() {
             .critical_rss_mb(0.0)
             .critical_rss_spike_mb(16.0)
             .heap_growth_mb(16.0)
+            .leak_intervals(1)
+            .leak_growth_mb(0.0)
             .build()
             .expect("valid config"),
     );

@@ -90,16 +90,19 @@ fn a_600_mb_operation_raises_every_alert_and_is_named_in_each() {
     assert!(f(snap, "heap_used_mb") >= 600.0);
     assert!(f(snap, "heap_total_mb") >= f(snap, "heap_used_mb"));
     assert_eq!(snap["top_operation"], "alerts-allocate-600mb");
+    assert_eq!(snap["top_operations_basis"], "retained");
     let top = snap["top_operations"].as_array().unwrap();
     assert_eq!(top.len(), 2, "{snap}");
     assert_eq!(top[0]["operation"], "alerts-allocate-600mb");
     assert_eq!(top[0]["count"], 1);
     assert_eq!(top[0]["active"], 0);
-    assert!((600.0..601.0).contains(&f(&top[0], "alloc_mb")), "{snap}");
-    assert!((600.0..601.0).contains(&f(&top[0], "net_mb")), "{snap}");
-    assert!(f(&top[0], "rss_growth_mb") >= 595.0);
+    assert_eq!(f(&top[0], "alloc_mb"), 600.0, "{snap}");
+    // The block is still alive: the operation holds it.
+    assert_eq!(f(&top[0], "retained_mb"), 600.0, "{snap}");
+    assert_eq!(f(&top[0], "retained_growth_mb"), 600.0, "{snap}");
     assert_eq!(top[1]["operation"], "alerts-small-op");
-    assert!((2.0..2.1).contains(&f(&top[1], "alloc_mb")), "{snap}");
+    assert_eq!(f(&top[1], "alloc_mb"), 2.0, "{snap}");
+    assert_eq!(f(&top[1], "retained_growth_mb"), 2.0, "{snap}");
 
     let spikes = events("critical_rss_spike");
     assert_eq!(spikes.len(), 1);

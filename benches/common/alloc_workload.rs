@@ -103,9 +103,17 @@ enum Pool {
 
 impl Pool {
     fn new(shape: Shape) -> Self {
+        let objects = match shape {
+            Shape::Mixed => POOL,
+            Shape::Churn => CHURN_POOL,
+        };
+        Self::with_objects(shape, objects)
+    }
+
+    fn with_objects(shape: Shape, objects: usize) -> Self {
         match shape {
-            Shape::Mixed => Pool::Mixed((0..POOL).map(|_| None).collect()),
-            Shape::Churn => Pool::Churn((0..CHURN_POOL).map(|_| None).collect()),
+            Shape::Mixed => Pool::Mixed((0..objects).map(|_| None).collect()),
+            Shape::Churn => Pool::Churn((0..objects).map(|_| None).collect()),
         }
     }
 
@@ -201,6 +209,9 @@ pub fn run(shape: Shape, threads: usize, iters: u64) -> Duration {
 pub const FIXED_RUN: &str = "ALLOC_WORKLOAD_BATCHES";
 /// The shape of a fixed run: `mixed` (the default) or `churn`.
 pub const FIXED_SHAPE: &str = "ALLOC_WORKLOAD_SHAPE";
+/// Objects a fixed run keeps alive (default: the shape's own pool), to measure what
+/// a large live heap costs in memory.
+pub const FIXED_POOL: &str = "ALLOC_WORKLOAD_POOL";
 
 /// The body of every allocator benchmark's `main`: the fixed run when [`FIXED_RUN`]
 /// is set, otherwise the criterion benchmark of every shape on 1 and 2 threads.
@@ -215,7 +226,19 @@ pub fn main(allocator: &str) {
                 Ok("mixed") | Err(_) => Shape::Mixed,
                 Ok(other) => panic!("{FIXED_SHAPE} must be mixed or churn, got {other:?}"),
             };
-            timed_batches(shape, 0, batches, || {});
+            match std::env::var(FIXED_POOL).ok().and_then(|p| p.parse().ok()) {
+                Some(objects) => {
+                    let mut state = seed(0);
+                    let mut pool = Pool::with_objects(shape, objects);
+                    for _ in 0..batches {
+                        pool.batch(&mut state);
+                    }
+                    drop(black_box(pool));
+                }
+                None => {
+                    timed_batches(shape, 0, batches, || {});
+                }
+            }
         }
         Err(_) => {
             let mut criterion = config().configure_from_args();

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::args::Args;
 use crate::client::Http;
+use crate::long_scenario;
 use crate::operations;
 use crate::scenario;
 use crate::store::Store;
@@ -152,7 +153,9 @@ pub async fn run(args: Args, config: memtrack::Config) -> Result<(), String> {
     println!("serving on http://{addr} (routes: /article /diffbot /ads /signal /health)");
 
     let monitor = memtrack::monitor::start(config).map_err(|e| format!("monitor: {e}"))?;
-    let result = if args.scenario {
+    let result = if let (true, Some(minutes)) = (args.scenario, args.minutes) {
+        long_scenario::run(addr, &args.log, minutes).await
+    } else if args.scenario {
         scenario::run(addr, &args.log, args.hold, &monitor).await
     } else {
         tokio::signal::ctrl_c().await.map_err(|e| e.to_string())

@@ -2,12 +2,15 @@
 
 use std::path::PathBuf;
 
-pub const USAGE: &str = "usage: service [--scenario [--hold]] [--port N] [--log PATH]";
+pub const USAGE: &str =
+    "usage: service [--scenario [--hold | --minutes N]] [--port N] [--log PATH]";
 
 #[derive(Debug, Clone)]
 pub struct Args {
     pub scenario: bool,
     pub hold: bool,
+    /// With `--scenario`: run the long scenario for this many minutes.
+    pub minutes: Option<u32>,
     pub port: u16,
     pub log: PathBuf,
 }
@@ -17,6 +20,7 @@ impl Args {
         let mut parsed = Args {
             scenario: false,
             hold: false,
+            minutes: None,
             port: 3000,
             log: PathBuf::from("target/memtrack-service.log"),
         };
@@ -32,12 +36,28 @@ impl Args {
                     })?;
                     port_given = true;
                 }
+                "--minutes" => {
+                    let value = args.next().ok_or("--minutes needs a number")?;
+                    parsed.minutes = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|m| (1..=1440).contains(m))
+                            .ok_or_else(|| format!("--minutes {value:?}: expected 1 to 1440"))?,
+                    );
+                }
                 "--log" => parsed.log = PathBuf::from(args.next().ok_or("--log needs a path")?),
                 other => return Err(format!("unknown option {other:?}")),
             }
         }
         if parsed.hold && !parsed.scenario {
             return Err("--hold goes with --scenario".into());
+        }
+        if parsed.minutes.is_some() && !parsed.scenario {
+            return Err("--minutes goes with --scenario".into());
+        }
+        if parsed.minutes.is_some() && parsed.hold {
+            return Err("--hold goes with the short scenario, not with --minutes".into());
         }
         if parsed.scenario && !port_given {
             parsed.port = 0;

@@ -11,12 +11,14 @@
 //!
 //! Options: `--port N` (0 picks a free port), `--log PATH` (default
 //! `target/memtrack-service.log`), `--hold` (with `--scenario`: keep serving after the
-//! scenario until standard input closes). Thresholds come from `MEMTRACK_*`
-//! variables; the scenario sets its own intervals so that it finishes in seconds.
+//! scenario until standard input closes), `--minutes N` (with `--scenario`: the long
+//! scenario, N minutes of traffic with a leak, for `memtrack report`). Thresholds
+//! come from `MEMTRACK_*` variables; the scenarios set their own intervals.
 
 mod app;
 mod args;
 mod client;
+mod long_scenario;
 mod operations;
 mod scenario;
 mod store;
@@ -36,7 +38,10 @@ fn main() -> ExitCode {
         }
     };
     let config = match memtrack::Config::from_env() {
-        Ok(config) if args.scenario => scenario::tune(&config),
+        Ok(config) if args.scenario => match args.minutes {
+            Some(minutes) => long_scenario::tune(&config, minutes),
+            None => scenario::tune(&config),
+        },
         Ok(config) => config,
         Err(err) => {
             eprintln!("service: {err}");

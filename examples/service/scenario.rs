@@ -146,6 +146,7 @@ fn print_highlights(log: &Path) {
                 "duration_ms",
                 "alloc_bytes",
                 "net_bytes",
+                "retained_bytes",
                 "peak_bytes",
                 "rss_delta_mb",
             ];

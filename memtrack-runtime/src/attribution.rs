@@ -132,6 +132,21 @@ impl Frame<'_> {
     }
 }
 
+/// The charging frame of `tracker` open on this thread, starting at `ptr`.
+fn charging_frame_of(
+    tracker: &Tracker,
+    mut ptr: *const Frame<'static>,
+) -> Option<&'static Frame<'static>> {
+    // SAFETY: as in `Frame::charging_ancestor`.
+    while let Some(frame) = unsafe { ptr.as_ref() } {
+        if ptr::eq(frame.tracker, tracker) && frame.start.is_some() {
+            return Some(frame);
+        }
+        ptr = frame.prev;
+    }
+    None
+}
+
 /// Whether `tracker` has a frame open on this thread, starting at `ptr`.
 fn is_open_on_thread(tracker: &Tracker, mut ptr: *const Frame<'static>) -> bool {
     // SAFETY: as in `Frame::charging_ancestor`.
@@ -223,13 +238,23 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Tracker, Option<Charged>) -> R) ->
     // before the frame is dropped, also during unwinding. A non-null pointer read on
     // this thread therefore points to a live frame of this thread.
     let frame = unsafe { ptr.as_ref()? };
-    let open = match (frame.start, alloc::thread_counters()) {
-        (Some(start), Some(now)) => {
-            let movement = frame.movement(start, now);
+    // A frame that charges nothing sits inside the operation's own charging frame,
+    // further out: that one's movement is the open part.
+    let charging = if frame.start.is_some() {
+        Some(frame)
+    } else {
+        charging_frame_of(frame.tracker, frame.prev)
+    };
+    let open = match (
+        charging.and_then(|f| f.start.map(|s| (f, s))),
+        alloc::thread_counters(),
+    ) {
+        (Some((charging, start)), Some(now)) => {
+            let movement = charging.movement(start, now);
             Some(FrameCharge {
                 moved: movement.moved,
                 rise: 0,
-                retained: frame.own_retained(&movement),
+                retained: charging.own_retained(&movement),
             })
         }
         _ => None,

@@ -72,9 +72,42 @@ pub struct Retained {
 /// ```
 #[must_use]
 pub fn retained() -> Option<Vec<Retained>> {
-    let heap = alloc::heap_stats()?;
+    reading().map(|r| r.holders)
+}
+
+/// A reading of who holds the live heap, with the total it shares out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// The allocator's live bytes at the reading.
+    pub live_bytes: u64,
+    /// Every holder, as [`retained`] lists them; their bytes add up to `live_bytes`
+    /// when no thread allocates or frees during the reading.
+    pub holders: Vec<Retained>,
+}
+
+/// [`retained`] with the live total its figures add up to; `None` without the
+/// counting allocator.
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: memtrack::Allocator = memtrack::Allocator::system();
+///
+/// let reading = memtrack::retained::reading().expect("the allocator is installed");
+/// let sum: u64 = reading.holders.iter().map(|h| h.bytes).sum();
+/// // Equal on a quiet process; other threads may be allocating while a doc test runs.
+/// assert!(sum.abs_diff(reading.live_bytes) < 1 << 20);
+/// ```
+#[must_use]
+pub fn reading() -> Option<Reading> {
+    // The owners first: the memory this reading allocates for them is then live in
+    // both figures.
     let owners = alloc::owners_live(tags::count())?;
-    Some(by_name(&owners, heap.small_live_bytes))
+    let heap = alloc::heap_stats()?;
+    let holders = by_name(&owners, heap.small_live_bytes);
+    Some(Reading {
+        live_bytes: heap.live_bytes,
+        holders,
+    })
 }
 
 /// The name of owner `tag`, if it names anything.

@@ -132,10 +132,10 @@ unsafe fn alloc_small_slow<A: GlobalAlloc>(
     step: thread_slot::Step,
     zeroed: bool,
 ) -> *mut u8 {
-    if let Some(sample) = thread_slot::finish_small_alloc(layout.size() as u64, step) {
-        if let Some(block) = place_sampled(layout, zeroed, sample) {
-            return block;
-        }
+    if let Some(block) = thread_slot::finish_small_alloc(layout.size() as u64, step)
+        .and_then(|sample| place_sampled(layout, zeroed, sample))
+    {
+        return block;
     }
     // SAFETY: the caller's guarantees, passed on.
     unsafe { serve(inner, layout, zeroed) }

@@ -20,6 +20,13 @@ pub(super) fn zeroed<T: AllZeroValid>() -> Option<&'static T> {
     Some(unsafe { &*ptr.cast::<T>() })
 }
 
+/// `size` zeroed bytes of memory of their own, valid for the rest of the process
+/// (page-aligned), as a raw pointer for memory handed out to others; `None` if the
+/// system cannot provide them.
+pub(super) fn zeroed_bytes(size: usize) -> Option<*mut u8> {
+    map_zeroed(size)
+}
+
 /// Types for which all-zero bytes are a valid value.
 ///
 /// # Safety
@@ -48,9 +55,11 @@ fn map_zeroed(size: usize) -> Option<*mut u8> {
     (ptr != libc::MAP_FAILED && !ptr.is_null()).then_some(ptr.cast::<u8>())
 }
 
+/// Lets the kernel map more than it could back at once (only touched pages count).
+/// Not under miri, which accepts no other flags (and backs mappings itself).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn map_noreserve() -> libc::c_int {
-    libc::MAP_NORESERVE
+    if cfg!(miri) { 0 } else { libc::MAP_NORESERVE }
 }
 
 #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]

@@ -30,8 +30,9 @@ use super::sampling::Weights;
 /// Size and alignment of a page for one sampled block.
 pub(super) const PAGE: usize = super::sampling::SAMPLE_ALIGN;
 
-/// Pages in the region (1 GiB of address space).
-pub(super) const PAGES: usize = 1 << 18;
+/// Pages in the region (1 GiB of address space; 1 MiB under miri, which backs a
+/// mapping with real memory).
+pub(super) const PAGES: usize = if cfg!(miri) { 1 << 8 } else { 1 << 18 };
 
 /// What is recorded for a sampled block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,20 +55,15 @@ struct PageInfo {
 // SAFETY: atomic integers, valid at zero.
 unsafe impl pages::AllZeroValid for PageInfo {}
 
-/// The region's pages.
-#[repr(C, align(4096))]
-struct Page([u8; PAGE]);
-
-// SAFETY: bytes, valid at zero.
-unsafe impl pages::AllZeroValid for Page {}
-
 /// The region and its bookkeeping, once created.
 struct Region {
-    pages: &'static [Page; PAGES],
+    /// The first of `PAGES` pages (a raw pointer: the pages are handed out to be
+    /// written by their blocks' users, so no reference to them is ever made here).
+    base: *mut u8,
     info: &'static [PageInfo; PAGES],
 }
 
-static PAGES_BASE: AtomicPtr<[Page; PAGES]> = AtomicPtr::new(std::ptr::null_mut());
+static PAGES_BASE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 static INFO_BASE: AtomicPtr<[PageInfo; PAGES]> = AtomicPtr::new(std::ptr::null_mut());
 /// Pages never handed out start here.
 static FRESH: AtomicUsize = AtomicUsize::new(0);
@@ -76,16 +72,15 @@ static FREE: AtomicU64 = AtomicU64::new(0);
 
 /// The region if it exists.
 fn region() -> Option<Region> {
-    let pages = PAGES_BASE.load(Ordering::Acquire);
+    let base = PAGES_BASE.load(Ordering::Acquire);
     let info = INFO_BASE.load(Ordering::Acquire);
-    // SAFETY: non-null pointers were stored by `create` from `&'static` mappings
-    // that are never unmapped.
-    unsafe {
-        Some(Region {
-            pages: pages.as_ref()?,
-            info: info.as_ref()?,
-        })
+    if base.is_null() {
+        return None;
     }
+    // SAFETY: a non-null pointer was stored by `region_or_create` from a
+    // `&'static` mapping that is never unmapped.
+    let info = unsafe { info.as_ref()? };
+    Some(Region { base, info })
 }
 
 /// The region, created by the first caller; `None` if the system cannot map it.
@@ -105,10 +100,10 @@ fn region_or_create() -> Option<Region> {
         );
     }
     if PAGES_BASE.load(Ordering::Acquire).is_null() {
-        let pages: &'static [Page; PAGES] = pages::zeroed()?;
+        let base = pages::zeroed_bytes(PAGES * PAGE)?;
         let _ = PAGES_BASE.compare_exchange(
             std::ptr::null_mut(),
-            std::ptr::from_ref(pages).cast_mut(),
+            base,
             Ordering::AcqRel,
             Ordering::Acquire,
         );
@@ -118,8 +113,7 @@ fn region_or_create() -> Option<Region> {
 
 /// The index of the region page `ptr` starts, if it starts one.
 fn index_of(region: &Region, ptr: *mut u8) -> Option<usize> {
-    let base = region.pages.as_ptr() as usize;
-    let offset = (ptr as usize).checked_sub(base)?;
+    let offset = (ptr as usize).checked_sub(region.base as usize)?;
     (offset % PAGE == 0 && offset / PAGE < PAGES).then_some(offset / PAGE)
 }
 
@@ -187,7 +181,9 @@ pub(super) fn place(record: Record) -> Option<*mut u8> {
         (u64::from(record.owner) + 1) << 32 | u64::from(record.size),
         Ordering::Release,
     );
-    Some(region.pages[index].0.as_ptr().cast_mut())
+    // SAFETY: `index < PAGES`, so the page lies inside the mapping of `PAGES * PAGE`
+    // bytes that `base` starts.
+    Some(unsafe { region.base.add(index * PAGE) })
 }
 
 /// Whether `ptr` is a sampled block.

@@ -41,7 +41,7 @@ pub struct HeapStats {
 /// reading, under this much.
 ///
 /// ```
-/// assert_eq!(memtrack_runtime::alloc::PEAK_GRANULARITY, 32 * 1024);
+/// assert_eq!(memtrack_runtime::alloc::PEAK_GRANULARITY, 256 * 1024);
 /// ```
 pub const PEAK_GRANULARITY: u64 = peak::STEP as u64;
 

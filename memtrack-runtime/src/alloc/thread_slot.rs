@@ -58,8 +58,8 @@ const OFF_FAST_PATH: i64 = i64::MIN / 2;
 struct Local {
     counters: Counters,
     budget: Cell<i64>,
-    /// 0 while `mode` is `Slot`, all ones otherwise (see [`count_small_free`]).
-    free_gate: Cell<u32>,
+    /// [`PAGE_BITS`] while `mode` is `Slot`, 0 otherwise (see [`count_small_free`]).
+    free_mask: Cell<u32>,
     mode: Cell<Mode>,
     /// The slot the counters are published in, while `mode` is `Slot`.
     slot: Cell<Option<&'static Slot>>,
@@ -98,7 +98,7 @@ impl Local {
         Self {
             counters: Counters::new(),
             budget: Cell::new(OFF_FAST_PATH),
-            free_gate: Cell::new(u32::MAX),
+            free_mask: Cell::new(0),
             mode: Cell::new(Mode::Unclaimed),
             slot: Cell::new(None),
             table: Cell::new(None),
@@ -126,8 +126,8 @@ impl Local {
     /// Switches the mode, and the free path's gate with it.
     fn set_mode(&self, mode: Mode) {
         self.mode.set(mode);
-        self.free_gate
-            .set(if mode == Mode::Slot { 0 } else { u32::MAX });
+        self.free_mask
+            .set(if mode == Mode::Slot { PAGE_BITS } else { 0 });
     }
 
     fn live(&self) -> i64 {
@@ -356,14 +356,14 @@ pub(super) fn sampled_placed(sample: Sample) {
 /// The fast path of a small free of `size` bytes at `ptr`: counts it, and returns
 /// `true` when [`finish_small_free`] must follow (the block starts a page, so it may
 /// be a sampled one, or the thread is off the fast path, or its thread-local is
-/// unavailable). One comparison decides both: the low bits of the address against
-/// the thread's gate, 0 on the fast path and all ones off it.
+/// unavailable). One test decides both: the address under the thread's mask, the
+/// bits below a page on the fast path and none off it.
 #[inline(always)]
 pub(super) fn count_small_free(ptr: *mut u8, size: u64) -> bool {
     LOCAL
         .try_with(|local| {
             bump(&local.counters.freed, size);
-            (ptr as usize as u32) & PAGE_BITS <= local.free_gate.get()
+            (ptr as usize as u32) & local.free_mask.get() == 0
         })
         .unwrap_or(true)
 }

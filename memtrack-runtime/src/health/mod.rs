@@ -5,9 +5,21 @@
 //!   "status": "ok",
 //!   "timestamp": "2026-11-27T08:01:02.345Z",
 //!   "memory": { "heapUsedMb": 245.0, "heapTotalMb": 512.0, "rssMb": 680.0 },
-//!   "caches": { "zeroclick_client_cache": 12, "rate_limiter_ips": 1234, "active_operations": 3 }
+//!   "caches": { "zeroclick_client_cache": 12, "rate_limiter_ips": 1234, "active_operations": 3 },
+//!   "retained": {
+//!     "totalMb": 245.0,
+//!     "top": [
+//!       { "operation": "ad-context-request", "retainedMb": 120.5, "blocks": 3021 },
+//!       { "operation": "untracked", "retainedMb": 98.2, "blocks": 51234 }
+//!     ]
+//!   }
 //! }
 //! ```
+//!
+//! `retained` (with the counting allocator; absent without it) names the operations
+//! holding the most live heap now, the untracked bucket included, most first (at most
+//! [`top_operations`](crate::Config::top_operations) of them), with the live heap it
+//! was shared out of: see [`retained`](crate::retained).
 //!
 //! Above [`unhealthy_rss_mb`](crate::Config::unhealthy_rss_mb) the status is
 //! `"unhealthy"`, a `"reason"` says why and [`HealthReport::http_status`] is 503.
@@ -52,6 +64,28 @@ pub struct HealthMemory {
     pub rss_mb: Option<f64>,
 }
 
+/// The live heap one operation name holds, in a health report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthHolder {
+    /// The operation name, or `untracked`.
+    pub operation: &'static str,
+    /// Live heap it holds, in megabytes.
+    #[serde(rename = "retainedMb")]
+    pub retained_mb: f64,
+    /// Live blocks it holds.
+    pub blocks: u64,
+}
+
+/// Who holds the live heap (counting allocator only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthRetained {
+    /// Live heap of the whole process, in megabytes.
+    #[serde(rename = "totalMb")]
+    pub total_mb: f64,
+    /// The largest holders, most first.
+    pub top: Vec<HealthHolder>,
+}
+
 /// The health report. See the [module docs](self).
 ///
 /// ```
@@ -72,6 +106,10 @@ pub struct HealthReport {
     pub memory: HealthMemory,
     /// Every registered cache's size and `active_operations`.
     pub caches: CacheStats,
+    /// Who holds the live heap; `None` (and absent from the JSON) without the
+    /// counting allocator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retained: Option<HealthRetained>,
     /// Why the status is `unhealthy`; absent when it is `ok`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -159,6 +197,7 @@ pub fn report_with(config: &Config) -> HealthReport {
             rss_mb: rss.map(mb),
         },
         caches,
+        retained: holders(config.top_operations()),
         reason: unhealthy.map(|rss| {
             format!(
                 "rss {} MB is above the unhealthy threshold of {threshold} MB",
@@ -166,4 +205,22 @@ pub fn report_with(config: &Config) -> HealthReport {
             )
         }),
     }
+}
+
+/// The `limit` largest holders of live heap, with the process total.
+fn holders(limit: usize) -> Option<HealthRetained> {
+    let reading = crate::retained::reading()?;
+    Some(HealthRetained {
+        total_mb: mb(reading.live_bytes),
+        top: reading
+            .holders
+            .iter()
+            .take(limit)
+            .map(|r| HealthHolder {
+                operation: r.name,
+                retained_mb: mb(r.bytes),
+                blocks: r.blocks,
+            })
+            .collect(),
+    })
 }

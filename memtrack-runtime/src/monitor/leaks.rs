@@ -66,7 +66,8 @@ impl LeakWatch {
                 streak.recent.pop_front();
             }
             let total: i64 = streak.recent.iter().sum();
-            if streak.length % intervals == 0 && u64::try_from(total).is_ok_and(|t| t > min_growth)
+            if streak.length.is_multiple_of(intervals)
+                && u64::try_from(total).is_ok_and(|t| t > min_growth)
             {
                 suspects.push(Suspect {
                     name,

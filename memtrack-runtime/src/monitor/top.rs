@@ -36,6 +36,11 @@ impl Basis {
     }
 }
 
+/// A name that allocated nothing in an interval is listed only if the heap it holds
+/// moved by at least this much (its blocks freed by others, or the untracked
+/// bucket's own churn of log buffers and the like).
+pub(crate) const RETAINED_NOISE: u64 = 64 * 1024;
+
 /// One operation name's figures over an interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct IntervalOp {
@@ -204,7 +209,9 @@ pub(crate) fn rank(
             }
         })
         .filter(|op| match basis {
-            Basis::Retained => op.retained_growth != 0 || op.alloc_bytes > 0,
+            Basis::Retained => {
+                op.alloc_bytes > 0 || op.retained_growth.unsigned_abs() >= RETAINED_NOISE
+            }
             Basis::Rss => op.rss_growth_bytes > 0 || op.ended > 0,
         })
         .collect();

@@ -1,0 +1,400 @@
+//! The picture: process RSS and heap over time with the critical threshold, a strip
+//! of markers (alerts, spikes, reclaims, large fetches), and the top operations'
+//! figures over time, one colour each. Drawn with plotters' SVG backend, whose text
+//! needs no font file (the viewer picks a sans-serif font).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::format::{millis, number};
+use crate::model::Report;
+use crate::model::series::Point;
+use crate::parse::timestamp::{format_clock, format_date};
+
+/// The picture's size in pixels.
+pub const WIDTH: u32 = 1200;
+/// The picture's height in pixels.
+pub const HEIGHT: u32 = 860;
+
+/// RSS line colour (also used to find the series in tests).
+pub const RSS_COLOR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+/// Heap line colour.
+pub const HEAP_COLOR: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
+/// Critical threshold line colour.
+pub const THRESHOLD_COLOR: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+/// Marker colours: alerts, spikes, reclaims, large fetches.
+pub const MARKER_COLORS: [RGBColor; 4] = [
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0x94, 0x67, 0xbd),
+];
+/// One colour per pictured operation, the top culprit first (none equal to the
+/// memory panel's colours, so every series has its own).
+pub const OPERATION_COLORS: [RGBColor; 6] = [
+    RGBColor(0xe6, 0x19, 0x4b),
+    RGBColor(0x43, 0x63, 0xd8),
+    RGBColor(0xf5, 0x82, 0x31),
+    RGBColor(0x91, 0x1e, 0xb4),
+    RGBColor(0x00, 0x99, 0x88),
+    RGBColor(0x80, 0x80, 0x00),
+];
+/// The marker rows, top to bottom.
+pub const MARKER_ROWS: [&str; 4] = ["alerts", "spikes", "reclaims", "fetches > 1 MB"];
+
+const FONT: &str = "sans-serif";
+const GRID: RGBColor = RGBColor(0xe6, 0xe6, 0xe6);
+const TEXT: RGBColor = RGBColor(0x33, 0x33, 0x33);
+
+/// The time axis: the first event's time rounded down to a whole unit (second,
+/// minute or hour, after the span) is the origin, and x counts units from it, so
+/// that plotters' round tick values fall on round clock times.
+struct TimeAxis {
+    origin: i64,
+    unit_ms: i64,
+    /// Where the data start and end, in units.
+    first: f64,
+    last: f64,
+}
+
+impl TimeAxis {
+    fn new(start: i64, end: i64) -> Self {
+        let span = (end - start).max(1);
+        let unit_ms = if span <= 3 * 60_000 {
+            1_000
+        } else if span <= 3 * 3_600_000 {
+            60_000
+        } else {
+            3_600_000
+        };
+        let origin = start.div_euclid(unit_ms) * unit_ms;
+        let mut axis = TimeAxis {
+            origin,
+            unit_ms,
+            first: 0.0,
+            last: 1.0,
+        };
+        axis.first = axis.x(start);
+        axis.last = axis.x(end).max(axis.first + 1.0);
+        axis
+    }
+
+    fn x(&self, t: i64) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let x = (t - self.origin) as f64 / self.unit_ms as f64;
+        x
+    }
+
+    /// From the first event to the last, with a little room at either end so that
+    /// markers there are drawn whole.
+    fn range(&self) -> std::ops::Range<f64> {
+        let room = (self.last - self.first) * 0.012;
+        self.first - room..self.last + room
+    }
+
+    fn label(&self, x: f64) -> String {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+        let t = self.origin + (x * self.unit_ms as f64).round() as i64;
+        let clock = format_clock(t);
+        // As precise as the tick needs: 14:52, 14:52:30, 14:52:30.5.
+        let clock = if t % 1_000 != 0 {
+            clock.trim_end_matches('0').to_owned()
+        } else if t % 60_000 != 0 {
+            clock[..8].to_owned()
+        } else {
+            clock[..5].to_owned()
+        };
+        if self.unit_ms >= 3_600_000 {
+            format!("{} {clock}", &format_date(t)[5..])
+        } else {
+            clock
+        }
+    }
+}
+
+/// Room for the y labels, the same in every panel so their x axes line up.
+const Y_LABEL_AREA: u32 = 132;
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// The SVG document for `report`.
+///
+/// ```
+/// use memtrack_cli::model::{Builder, Options};
+///
+/// let report = Builder::new("empty.log", Options::default()).finish();
+/// let svg = memtrack_cli::render::svg::render(&report);
+/// assert!(svg.starts_with("<svg"));
+/// assert!(svg.contains("no RSS or heap reading in the log"));
+/// ```
+#[must_use]
+pub fn render(report: &Report) -> String {
+    let mut svg = String::new();
+    if let Err(e) = draw(report, &mut svg) {
+        // Drawing into a string has no I/O to fail; should plotters refuse anyway,
+        // say so in a picture rather than fail the report.
+        svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"80\"><text x=\"10\" y=\"40\">the picture could not be drawn: {}</text></svg>",
+            escape(&e)
+        );
+    }
+    svg
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn draw(report: &Report, svg: &mut String) -> Result<(), String> {
+    let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let axis = match report.span {
+        Some(span) => TimeAxis::new(span.start.0, span.end.0),
+        None => TimeAxis::new(0, 1_000),
+    };
+    let (title, rest) = root.split_vertically(44);
+    let title_text = match report.span {
+        Some(span) => format!(
+            "memory over time: {}  ({} UTC, {})",
+            report.log,
+            format_date(span.start.0),
+            millis(span.seconds * 1_000.0)
+        ),
+        None => format!("memory over time: {} (no memtrack event)", report.log),
+    };
+    title
+        .draw_text(&title_text, &(FONT, 20).into_font().color(&TEXT), (16, 14))
+        .map_err(|e| e.to_string())?;
+    let areas = rest.split_by_breakpoints([0; 0], [340, 470]);
+    let [memory, markers, operations] = areas.as_slice() else {
+        return Err("the picture's areas could not be laid out".to_owned());
+    };
+    draw_memory(report, &axis, memory).map_err(|e| e.to_string())?;
+    draw_markers(report, &axis, markers).map_err(|e| e.to_string())?;
+    draw_operations(report, &axis, operations).map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn max_of(points: &[Point]) -> f64 {
+    points.iter().map(|p| p.v).fold(0.0, f64::max)
+}
+
+fn min_of(points: &[Point]) -> f64 {
+    points.iter().map(|p| p.v).fold(0.0, f64::min)
+}
+
+fn note(area: &Area<'_>, text: &str) -> DrawResult {
+    area.draw_text(text, &(FONT, 15).into_font().color(&TEXT), (90, 60))?;
+    Ok(())
+}
+
+fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult {
+    let t = &report.timeline;
+    let peak = max_of(&t.rss_mb).max(max_of(&t.heap_mb));
+    // The threshold is drawn when the data come within half of it; further away it
+    // would flatten the lines, so the caption gives it instead.
+    let threshold = report.memory.critical_rss_mb.filter(|th| *th > 0.0);
+    let draw_threshold = threshold.filter(|th| peak >= th / 2.0);
+    let top = draw_threshold.map_or(peak, |th| th.max(peak)) * 1.1;
+    let mut caption = "process memory (MB)".to_owned();
+    if let Some(th) = threshold
+        && draw_threshold.is_none()
+    {
+        caption = format!(
+            "{caption}; critical threshold {} MB is off the chart (peak {} MB)",
+            number(th),
+            number(peak.round())
+        );
+    }
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(16)
+        .margin_right(24)
+        .margin_top(6)
+        .caption(&caption, (FONT, 16).into_font().color(&TEXT))
+        .x_label_area_size(28)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(axis.range(), 0.0..top.max(1.0))?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(8)
+        .y_labels(6)
+        .x_label_formatter(&|x| axis.label(*x))
+        .y_label_formatter(&|y| number(y.round()))
+        .label_style((FONT, 13).into_font().color(&TEXT))
+        .draw()?;
+    if t.rss_mb.is_empty() && t.heap_mb.is_empty() {
+        return note(area, "no RSS or heap reading in the log");
+    }
+    if let Some(th) = draw_threshold {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(axis.range().start, th), (axis.range().end, th)],
+                8,
+                6,
+                THRESHOLD_COLOR.stroke_width(2),
+            ))?
+            .label(format!("critical RSS threshold {} MB", number(th)))
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], THRESHOLD_COLOR.stroke_width(2))
+            });
+    }
+    for (points, color, name) in [
+        (&t.rss_mb, RSS_COLOR, "RSS"),
+        (&t.heap_mb, HEAP_COLOR, "heap (live bytes)"),
+    ] {
+        if points.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|p| (axis.x(p.t), p.v)),
+                color.stroke_width(2),
+            ))?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    // Alerts as vertical lines through the memory panel, so the rise that raised
+    // them is in view.
+    if t.alerts.len() <= 64 {
+        for a in &t.alerts {
+            let x = axis.x(a.t);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, 0.0), (x, top)],
+                MARKER_COLORS[0].mix(0.35).stroke_width(1),
+            )))?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font((FONT, 13).into_font().color(&TEXT))
+        .draw()?;
+    Ok(())
+}
+
+fn draw_markers(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult {
+    let t = &report.timeline;
+    let rows = [&t.alerts, &t.spikes, &t.reclaims, &t.large_fetches];
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(16)
+        .margin_right(24)
+        .margin_top(4)
+        .x_label_area_size(0)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(axis.range(), -0.5..3.5)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .y_labels(4)
+        .y_label_formatter(&|y: &f64| {
+            let y = *y;
+            let row = 3.0 - y.round();
+            if (y - y.round()).abs() > 0.01 || !(0.0..=3.0).contains(&row) {
+                return String::new();
+            }
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let index = row as usize;
+            let count = rows[index].len();
+            format!("{} ({count})", MARKER_ROWS[index])
+        })
+        .label_style((FONT, 13).into_font().color(&TEXT))
+        .draw()?;
+    for (index, points) in rows.iter().enumerate() {
+        #[allow(clippy::cast_precision_loss)]
+        let y = 3.0 - index as f64;
+        let color = MARKER_COLORS[index];
+        let at = points.iter().map(move |p| (axis.x(p.t), y));
+        match index {
+            0 => {
+                chart.draw_series(at.map(|c| TriangleMarker::new(c, 6, color.filled())))?;
+            }
+            1 => {
+                chart.draw_series(at.map(|c| Circle::new(c, 4, color.filled())))?;
+            }
+            2 => {
+                chart.draw_series(at.map(|c| Cross::new(c, 5, color.stroke_width(2))))?;
+            }
+            _ => {
+                chart.draw_series(at.map(|c| Circle::new(c, 4, color.stroke_width(2))))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult {
+    let t = &report.timeline;
+    let caption = t.operations_basis.map_or_else(
+        || "top operations".to_owned(),
+        |b| format!("top operations: {}", b.label()),
+    );
+    let (low, high) = t.operations.iter().fold((0.0_f64, 0.0_f64), |(lo, hi), s| {
+        (lo.min(min_of(&s.points)), hi.max(max_of(&s.points)))
+    });
+    let span = (high - low).max(1.0);
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(16)
+        .margin_right(24)
+        .margin_top(10)
+        .margin_bottom(8)
+        .caption(&caption, (FONT, 16).into_font().color(&TEXT))
+        .x_label_area_size(28)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(
+            axis.range(),
+            (low - span * 0.05).min(0.0)..high + span * 0.1,
+        )?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(8)
+        .y_labels(6)
+        .x_label_formatter(&|x| axis.label(*x))
+        .y_label_formatter(&|y| number((y * 10.0).round() / 10.0))
+        .label_style((FONT, 13).into_font().color(&TEXT))
+        .draw()?;
+    if t.operations.is_empty() {
+        return note(area, "no per-operation memory figures in the log");
+    }
+    for (rank, series) in t.operations.iter().enumerate() {
+        let color = OPERATION_COLORS[rank % OPERATION_COLORS.len()];
+        let width = if rank == 0 { 3 } else { 2 };
+        let points: Vec<(f64, f64)> = series.points.iter().map(|p| (axis.x(p.t), p.v)).collect();
+        let label = format!("#{} {}", rank + 1, series.operation);
+        if points.len() == 1 {
+            chart
+                .draw_series(points.iter().map(|c| Circle::new(*c, 4, color.filled())))?
+                .label(label)
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+        } else {
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(width)))?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width))
+                });
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font((FONT, 13).into_font().color(&TEXT))
+        .draw()?;
+    Ok(())
+}
