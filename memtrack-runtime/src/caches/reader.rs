@@ -75,10 +75,10 @@ pub(super) fn read(
         return Vec::new();
     }
     let batch = Arc::new(Batch::new(entries, max_chars));
-    if batch.has_work() {
-        if let Err(error) = submit(&batch) {
-            return batch.refuse(error);
-        }
+    if batch.has_work()
+        && let Err(error) = submit(&batch)
+    {
+        return batch.refuse(error);
     }
     batch.wait(timeout, more_readers)
 }
