@@ -20,7 +20,7 @@ const MAX_HOST_LEN: usize = 253;
 /// Accepts URLs with a scheme (`https://host/...`), scheme-relative ones
 /// (`//host/...`) and bare `host/path` forms. Credentials (`user:pass@`) and the
 /// port are dropped; an IPv6 literal keeps its brackets (`[::1]`). Special schemes
-/// follow the WHATWG URL rules (see the [module docs](self)).
+/// follow the WHATWG URL rules (see [`fetch`](crate::fetch)).
 ///
 /// ```
 /// use memtrack::fetch::url_host;

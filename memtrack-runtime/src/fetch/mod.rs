@@ -13,6 +13,11 @@
 //! finds the large ones. The level is `info`, `warn` when the response is both large
 //! and slow.
 //!
+//! The host is the one a browser would connect to (the WHATWG URL standard): after
+//! `http`, `https`, `ws`, `wss` or `ftp`, any run of `/` and `\` leads to the
+//! authority, so `https:/user:pw@example.com` logs `example.com`; tabs and newlines
+//! are ignored. A URL with no plausible host logs `unknown`.
+//!
 //! With the `http` feature, `track_http_response` reads the status and
 //! `Content-Length` from an `http::Response`.
 
