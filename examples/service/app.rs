@@ -125,6 +125,29 @@ async fn health() -> Response {
     (status, Json(report)).into_response()
 }
 
+/// memtrack's metrics for Prometheus (built with `--features prometheus`).
+#[cfg(feature = "prometheus")]
+async fn metrics(headers: HeaderMap) -> Response {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    let exposition = memtrack::export::prometheus::render(accept);
+    (
+        [(axum::http::header::CONTENT_TYPE, exposition.content_type)],
+        exposition.body,
+    )
+        .into_response()
+}
+
+#[cfg(not(feature = "prometheus"))]
+async fn metrics() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        "built without metrics: cargo run --example service --features prometheus\n",
+    )
+        .into_response()
+}
+
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/article", get(article))
@@ -132,11 +155,14 @@ pub fn router(app: App) -> Router {
         .route("/ads", get(ads))
         .route("/signal", get(signal))
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .with_state(app)
 }
 
 /// Starts everything, then runs the scenario or serves until Ctrl-C.
 pub async fn run(args: Args, config: memtrack::Config) -> Result<(), String> {
+    // Histograms count the operations that end from now on.
+    memtrack::export::enable_histograms();
     let upstream = upstream::start()
         .await
         .map_err(|e| format!("upstream: {e}"))?;
@@ -150,7 +176,7 @@ pub async fn run(args: Args, config: memtrack::Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let server = tokio::spawn(axum::serve(listener, router(Arc::clone(&app))).into_future());
-    println!("serving on http://{addr} (routes: /article /diffbot /ads /signal /health)");
+    println!("serving on http://{addr} (routes: /article /diffbot /ads /signal /health /metrics)");
 
     let monitor = memtrack::monitor::start(config).map_err(|e| format!("monitor: {e}"))?;
     let result = if let (true, Some(minutes)) = (args.scenario, args.minutes) {

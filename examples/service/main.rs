@@ -2,11 +2,13 @@
 //! memtrack's design comes from: article fetches from several sources, an external
 //! extraction API, ad requests, a signal broadcast, caches that grow, one operation
 //! that leaks and one that spikes. The monitor and cache stats run in the background,
-//! `/health` is served, and every event goes to a JSON log file.
+//! `/health` is served, `/metrics` too when built with the `prometheus` feature, and
+//! every event goes to a JSON log file.
 //!
 //! ```text
 //! cargo run --example service -- --scenario      # run a bounded scenario and exit
 //! cargo run --example service                    # serve on 127.0.0.1:3000 until Ctrl-C
+//! cargo run --example service --features prometheus   # ... with /metrics
 //! ```
 //!
 //! Options: `--port N` (0 picks a free port), `--log PATH` (default

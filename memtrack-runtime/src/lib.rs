@@ -13,6 +13,7 @@
 //! - [`alloc`]: the counting global allocator and process heap figures.
 //! - [`process`]: resident set size and heap figures of the process.
 //! - [`monitor`], [`reclaim`], [`caches`], [`fetch`], [`health`]: the operational half.
+//! - [`export`]: per-operation metrics for Prometheus and OpenTelemetry.
 //! - [`logging`]: flat JSON logs that the README's `jq` workflow reads directly.
 //! - `events`: the toolkit every event is written with (`emit!`, the `extra` field,
 //!   the `op_id` rule); each event lives next to its domain.
@@ -27,6 +28,7 @@ pub mod caches;
 mod clock;
 pub mod config;
 mod events;
+pub mod export;
 pub mod fetch;
 pub mod future;
 pub mod health;

@@ -11,6 +11,8 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 use crate::alloc::{OwnerTag, UNTRACKED};
+use crate::export::SiteMetrics;
+use crate::tracker::EndedBy;
 use std::sync::{Mutex, PoisonError};
 
 /// Most distinct names interned for [`start`](crate::start); operations with further
@@ -47,10 +49,13 @@ pub struct Site {
     next: AtomicPtr<Site>,
     started: AtomicU64,
     ended: AtomicU64,
-    failed: AtomicU64,
     alloc_bytes: AtomicU64,
     freed_bytes: AtomicU64,
     rss_growth_bytes: AtomicU64,
+    /// Heap allocations charged (counting allocator only).
+    allocs: AtomicU64,
+    /// Ends by path and the histograms, for the exporters.
+    metrics: SiteMetrics,
 }
 
 /// A copy of a [`Site`]'s counters at one instant.
@@ -87,10 +92,11 @@ impl Site {
             next: AtomicPtr::new(ptr::null_mut()),
             started: AtomicU64::new(0),
             ended: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
             alloc_bytes: AtomicU64::new(0),
             freed_bytes: AtomicU64::new(0),
             rss_growth_bytes: AtomicU64::new(0),
+            allocs: AtomicU64::new(0),
+            metrics: SiteMetrics::new(),
         }
     }
 
@@ -110,7 +116,7 @@ impl Site {
             started,
             ended,
             active: started.saturating_sub(ended),
-            failed: self.failed.load(Ordering::Relaxed),
+            failed: self.metrics.failed(),
             alloc_bytes: self.alloc_bytes.load(Ordering::Relaxed),
             freed_bytes: self.freed_bytes.load(Ordering::Relaxed),
             rss_growth_bytes: self.rss_growth_bytes.load(Ordering::Relaxed),
@@ -124,10 +130,8 @@ impl Site {
         self.started.fetch_add(1, Ordering::Release);
     }
 
-    pub(crate) fn on_end(&self, failed: bool, rss_growth: u64) {
-        if failed {
-            self.failed.fetch_add(1, Ordering::Relaxed);
-        }
+    pub(crate) fn on_end(&self, ended_by: EndedBy, rss_growth: u64) {
+        self.metrics.record_end(ended_by);
         if rss_growth > 0 {
             self.rss_growth_bytes
                 .fetch_add(rss_growth, Ordering::Relaxed);
@@ -135,13 +139,29 @@ impl Site {
         self.ended.fetch_add(1, Ordering::Release);
     }
 
-    pub(crate) fn charge(&self, allocated: u64, freed: u64) {
+    pub(crate) fn charge(&self, allocated: u64, freed: u64, allocs: u64) {
         if allocated > 0 {
             self.alloc_bytes.fetch_add(allocated, Ordering::Relaxed);
+            self.allocs.fetch_add(allocs, Ordering::Relaxed);
         }
         if freed > 0 {
             self.freed_bytes.fetch_add(freed, Ordering::Relaxed);
         }
+    }
+
+    /// The exporters' counters and histograms.
+    pub(crate) fn metrics(&self) -> &SiteMetrics {
+        &self.metrics
+    }
+
+    /// Ended operations by path (in [`ENDED_BY`](crate::export::ENDED_BY) order)
+    /// and heap allocations charged, read at one go.
+    pub(crate) fn outcomes_and_allocs(&self) -> ([u64; 5], u64) {
+        let ended = self.ended.load(Ordering::Acquire);
+        (
+            self.metrics.outcomes(ended),
+            self.allocs.load(Ordering::Relaxed),
+        )
     }
 
     /// The owner tag of the blocks this site's operations allocate (the untracked
@@ -321,8 +341,8 @@ mod tests {
         static SITE: Site = Site::new("sites-test-register");
         SITE.on_start();
         SITE.on_start();
-        SITE.charge(10, 4);
-        SITE.on_end(true, 7);
+        SITE.charge(10, 4, 1);
+        SITE.on_end(EndedBy::Err, 7);
         let listed = all().filter(|s| s.name() == "sites-test-register").count();
         assert_eq!(listed, 1);
         let t = SITE.totals();

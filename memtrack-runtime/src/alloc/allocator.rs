@@ -10,7 +10,7 @@ use super::{sample_pages, sampling, tag, thread_slot};
 ///
 /// Install it as the global allocator to get process heap figures
 /// ([`heap_stats`](super::heap_stats)), exact per-operation heap attribution, and
-/// the owner of every live block (see [`retained`](crate::sites::retained)):
+/// the owner of every live block (see [`retained`](crate::retained::retained)):
 ///
 /// ```
 /// #[global_allocator]

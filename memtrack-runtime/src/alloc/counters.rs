@@ -8,8 +8,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A thread's counters, written only by that thread. Other threads read them
-/// through the registry.
+/// Heap counters in atomics: a thread's own, written only by that thread (other
+/// threads read them through the registry), or totals shared by many writers
+/// ([`Counters::add_shared`]).
 #[repr(C)]
 #[derive(Debug)]
 pub(super) struct Counters {
@@ -109,6 +110,32 @@ impl Counters {
             large_allocated: AtomicU64::new(0),
             large_freed: AtomicU64::new(0),
         }
+    }
+
+    /// Adds `c` with atomic read-modify-writes: for counters many threads write
+    /// (the shared and retired totals), unlike a thread's own.
+    pub(super) fn add_shared(&self, c: Counts) {
+        for (total, by) in [
+            (&self.allocated, c.allocated),
+            (&self.freed, c.freed),
+            (&self.allocs, c.allocs),
+            (&self.large_allocated, c.large_allocated),
+            (&self.large_freed, c.large_freed),
+        ] {
+            if by != 0 {
+                total.fetch_add(by, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Replaces the counts (a remembered reading).
+    pub(super) fn store(&self, c: Counts) {
+        self.allocated.store(c.allocated, Ordering::Relaxed);
+        self.freed.store(c.freed, Ordering::Relaxed);
+        self.allocs.store(c.allocs, Ordering::Relaxed);
+        self.large_allocated
+            .store(c.large_allocated, Ordering::Relaxed);
+        self.large_freed.store(c.large_freed, Ordering::Relaxed);
     }
 
     /// The counts (exact when read by the owner). Freed bytes are read first, so

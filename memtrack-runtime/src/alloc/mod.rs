@@ -41,7 +41,7 @@
 //!   described with [`owners_live`].
 //!
 //! [`owners_live`] reads every owner's live bytes and blocks; the tracker turns them
-//! into per-name figures ([`retained`](crate::sites::retained)). Per owner and per
+//! into per-name figures ([`retained`](crate::retained::retained)). Per owner and per
 //! thread the counters have one writer, as below, so frees on other threads serialise
 //! nothing.
 //!

@@ -45,62 +45,6 @@ pub(super) const SLOT_COUNT: usize = 256;
 /// complete sum (folds happen once per exiting thread and take microseconds).
 const READ_ATTEMPTS: usize = 10_000;
 
-/// Counts updated with atomic read-modify-writes (shared by many writers).
-struct Totals {
-    allocated: AtomicU64,
-    freed: AtomicU64,
-    allocs: AtomicU64,
-    large_allocated: AtomicU64,
-    large_freed: AtomicU64,
-}
-
-impl Totals {
-    const fn new() -> Self {
-        Self {
-            allocated: AtomicU64::new(0),
-            freed: AtomicU64::new(0),
-            allocs: AtomicU64::new(0),
-            large_allocated: AtomicU64::new(0),
-            large_freed: AtomicU64::new(0),
-        }
-    }
-
-    fn add(&self, c: Counts) {
-        for (total, by) in [
-            (&self.allocated, c.allocated),
-            (&self.freed, c.freed),
-            (&self.allocs, c.allocs),
-            (&self.large_allocated, c.large_allocated),
-            (&self.large_freed, c.large_freed),
-        ] {
-            if by != 0 {
-                total.fetch_add(by, Ordering::Relaxed);
-            }
-        }
-    }
-
-    fn store(&self, c: Counts) {
-        self.allocated.store(c.allocated, Ordering::Relaxed);
-        self.freed.store(c.freed, Ordering::Relaxed);
-        self.allocs.store(c.allocs, Ordering::Relaxed);
-        self.large_allocated
-            .store(c.large_allocated, Ordering::Relaxed);
-        self.large_freed.store(c.large_freed, Ordering::Relaxed);
-    }
-
-    fn counts(&self) -> Counts {
-        let freed = self.freed.load(Ordering::Relaxed);
-        let large_freed = self.large_freed.load(Ordering::Relaxed);
-        Counts {
-            allocated: self.allocated.load(Ordering::Relaxed),
-            freed,
-            allocs: self.allocs.load(Ordering::Relaxed),
-            large_allocated: self.large_allocated.load(Ordering::Relaxed),
-            large_freed,
-        }
-    }
-}
-
 /// A registry slot: whether a thread holds it, and the address of that thread's
 /// counters while they are published (null otherwise).
 pub(super) struct Slot {
@@ -128,8 +72,8 @@ static IN_USE: AtomicUsize = AtomicUsize::new(0);
 /// Threads that found the registry full and count through the shared totals.
 static SLOTLESS_THREADS: AtomicU64 = AtomicU64::new(0);
 
-static RETIRED: Totals = Totals::new();
-static SHARED: Totals = Totals::new();
+static RETIRED: Counters = Counters::new();
+static SHARED: Counters = Counters::new();
 
 /// Readers currently holding addresses of published counters.
 static READERS: AtomicUsize = AtomicUsize::new(0);
@@ -137,7 +81,7 @@ static READERS: AtomicUsize = AtomicUsize::new(0);
 static FOLDS_ACTIVE: AtomicUsize = AtomicUsize::new(0);
 
 /// The last complete process sum, returned by a reader that could not get in.
-static LAST_SUM: Totals = Totals::new();
+static LAST_SUM: Counters = Counters::new();
 
 /// Claims a free slot for the calling thread and publishes `counters` there; `None`
 /// when all slots are taken. Also returns the slot's owner table (`None` if the
@@ -180,7 +124,7 @@ pub(super) fn unpublish(slot: &'static Slot, counters: Option<&Counters>) {
     }
     slot.counters.store(std::ptr::null_mut(), Ordering::SeqCst);
     if let Some(counters) = counters {
-        RETIRED.add(counters.read());
+        RETIRED.add_shared(counters.read());
     }
     FOLDS_ACTIVE.fetch_sub(1, Ordering::SeqCst);
     IN_USE.fetch_sub(1, Ordering::Relaxed);
@@ -247,7 +191,7 @@ impl Published {
 /// Counts an allocation-side change made by a thread without a slot.
 #[inline]
 pub(super) fn add_shared(counts: Counts) {
-    SHARED.add(counts);
+    SHARED.add_shared(counts);
 }
 
 /// Process totals: the sum of every published thread and both shared totals, read
@@ -258,7 +202,7 @@ pub(super) fn process_counts() -> Counts {
             LAST_SUM.store(sum);
             sum
         }
-        _ => LAST_SUM.counts(),
+        _ => LAST_SUM.read(),
     }
 }
 
@@ -271,7 +215,7 @@ pub(super) fn process_counts_now() -> Option<Counts> {
 /// The sum of every published thread and both shared totals; `None` if one
 /// thread's counters could not be read consistently.
 fn sum_published(published: Published) -> Option<Counts> {
-    let mut sum = RETIRED.counts().plus(&SHARED.counts());
+    let mut sum = RETIRED.read().plus(&SHARED.read());
     published.for_each(|counters| sum = sum.plus(&counters.read()));
     Some(sum)
 }

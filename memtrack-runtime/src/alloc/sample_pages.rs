@@ -215,7 +215,7 @@ pub(super) fn release(ptr: *mut u8) -> Option<Record> {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(feature = "passthrough-alloc")))]
 mod tests {
     use super::*;
 

@@ -248,6 +248,22 @@ impl Local {
         }
     }
 
+    /// Counts a small allocation of `size` bytes: its bytes, one call, and the
+    /// budget it uses up.
+    #[inline(always)]
+    fn count_small(&self, size: u64) -> Step {
+        let c = &self.counters;
+        bump(&c.allocated, size);
+        bump(&c.allocs, 1);
+        let budget = self.budget.get().wrapping_sub(size as i64);
+        self.budget.set(budget);
+        if budget < 0 {
+            Step::Check
+        } else {
+            Step::Counted
+        }
+    }
+
     /// A free counted in the thread's counters while it is off the fast path.
     #[cold]
     #[inline(never)]
@@ -281,18 +297,7 @@ pub(super) enum Step {
 #[inline(always)]
 pub(super) fn count_small_alloc(size: u64) -> Step {
     LOCAL
-        .try_with(|local| {
-            let c = &local.counters;
-            bump(&c.allocated, size);
-            bump(&c.allocs, 1);
-            let budget = local.budget.get().wrapping_sub(size as i64);
-            local.budget.set(budget);
-            if budget < 0 {
-                Step::Check
-            } else {
-                Step::Counted
-            }
-        })
+        .try_with(|local| local.count_small(size))
         .unwrap_or(Step::NoThread)
 }
 
@@ -302,17 +307,8 @@ pub(super) fn count_small_alloc(size: u64) -> Step {
 pub(super) fn count_small_realloc(old: u64, new: u64) -> Step {
     LOCAL
         .try_with(|local| {
-            let c = &local.counters;
-            bump(&c.freed, old);
-            bump(&c.allocated, new);
-            bump(&c.allocs, 1);
-            let budget = local.budget.get().wrapping_sub(new as i64);
-            local.budget.set(budget);
-            if budget < 0 {
-                Step::Check
-            } else {
-                Step::Counted
-            }
+            bump(&local.counters.freed, old);
+            local.count_small(new)
         })
         .unwrap_or(Step::NoThread)
 }

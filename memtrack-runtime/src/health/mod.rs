@@ -19,7 +19,7 @@
 //! `retained` (with the counting allocator; absent without it) names the operations
 //! holding the most live heap now, the untracked bucket included, most first (at most
 //! [`top_operations`](crate::Config::top_operations) of them), with the live heap it
-//! was shared out of: see [`retained`](crate::retained).
+//! was shared out of: see [`retained`](mod@crate::retained).
 //!
 //! Above [`unhealthy_rss_mb`](crate::Config::unhealthy_rss_mb) the status is
 //! `"unhealthy"`, a `"reason"` says why and [`HealthReport::http_status`] is 503.

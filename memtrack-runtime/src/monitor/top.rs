@@ -1,7 +1,7 @@
 //! The operations that made memory grow during one monitor interval.
 //!
 //! With the counting allocator, the names are ranked by the growth of the heap they
-//! hold ([`retained`](crate::retained)) over the interval, then by the bytes they
+//! hold ([`retained`](mod@crate::retained)) over the interval, then by the bytes they
 //! allocated: an operation that keeps what it allocates comes before one that only
 //! churns through memory, however much that one allocates. Without it, by the RSS
 //! growth of their operations, which concurrent operations share, so no name is ever

@@ -94,9 +94,10 @@ impl Tracker {
             .map(|(s, e)| units::delta(s, e));
         let failed = !ended_by.is_success();
         self.site.on_end(
-            failed,
+            ended_by,
             rss_delta.map_or(0, |d| u64::try_from(d).unwrap_or(0)),
         );
+        crate::export::operation_ended(self.site, duration, charged.map(|c| c.peak));
 
         let figures = Figures {
             duration,

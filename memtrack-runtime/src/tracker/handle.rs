@@ -167,7 +167,8 @@ impl Tracker {
     /// Charges one closed frame.
     pub(crate) fn charge(&self, frame: FrameCharge) {
         self.charge.add(frame);
-        self.site.charge(frame.moved.allocated, frame.moved.freed);
+        self.site
+            .charge(frame.moved.allocated, frame.moved.freed, frame.moved.allocs);
     }
 
     /// The owner tag of the blocks this operation allocates (its name's).

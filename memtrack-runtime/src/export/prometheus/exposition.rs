@@ -1,0 +1,248 @@
+//! What a scrape exposes, family by family, written once for both encoders (the
+//! `prometheus-client` one and the direct text writer).
+
+use std::fmt;
+
+use super::super::catalogue::{self as def, Def};
+use super::super::site_metrics::ENDED_BY;
+use super::super::snapshot::Snapshot;
+use super::super::{HistogramSnapshot, OperationMetrics};
+
+/// The type of a metric family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// One or two labels.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Labels<'a> {
+    pairs: [(&'static str, &'a str); 2],
+    len: usize,
+    /// Known to hold no character any format escapes (`\`, `"`, newline).
+    plain: bool,
+    /// When the first label is an operation's name: its index in the snapshot's
+    /// operations (an encoder may render it once per scrape).
+    op: Option<usize>,
+}
+
+impl<'a> Labels<'a> {
+    const NONE: Labels<'static> = Labels {
+        pairs: [("", ""); 2],
+        len: 0,
+        plain: true,
+        op: None,
+    };
+
+    fn one(key: &'static str, value: &'a str, plain: bool) -> Self {
+        Labels {
+            pairs: [(key, value), ("", "")],
+            len: 1,
+            plain,
+            op: None,
+        }
+    }
+
+    /// The `operation` label of operation `index`, and maybe a second plain label.
+    fn operation(index: usize, name: &'a str, second: Option<(&'static str, &'a str)>) -> Self {
+        Labels {
+            pairs: [("operation", name), second.unwrap_or(("", ""))],
+            len: 1 + usize::from(second.is_some()),
+            plain: false,
+            op: Some(index),
+        }
+    }
+
+    pub(super) fn as_slice(&self) -> &[(&'static str, &'a str)] {
+        &self.pairs[..self.len]
+    }
+
+    /// Whether no value needs escaping (`false` means: check).
+    pub(super) fn plain(&self) -> bool {
+        self.plain
+    }
+
+    /// The index of the operation named by the first label, if it is one.
+    pub(super) fn op(&self) -> Option<usize> {
+        self.op
+    }
+}
+
+/// A sample's value.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Value<'a> {
+    Int(u64),
+    Float(f64),
+    Histogram(&'a HistogramSnapshot),
+}
+
+/// One sample: its labels and its value.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sample<'a> {
+    pub(super) labels: Labels<'a>,
+    pub(super) value: Value<'a>,
+}
+
+/// Writes metric families.
+pub(super) trait Encoder {
+    /// Writes the family `def` of type `kind` with `samples`.
+    fn family<'a>(
+        &mut self,
+        def: &'static Def,
+        kind: Kind,
+        samples: &mut dyn Iterator<Item = Sample<'a>>,
+    ) -> fmt::Result;
+}
+
+/// Whether `value` holds no character any format escapes.
+fn is_plain(value: &str) -> bool {
+    !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n'))
+}
+
+/// Writes every family of `s` to `encoder`, in exposition order.
+pub(super) fn write(s: &Snapshot, encoder: &mut impl Encoder) -> fmt::Result {
+    let ops = &s.ops;
+    per_op(encoder, &def::STARTED, Kind::Counter, ops, |o| {
+        Value::Int(o.started)
+    })?;
+    encoder.family(
+        &def::ENDED,
+        Kind::Counter,
+        &mut ops.iter().enumerate().flat_map(|(i, o)| {
+            ENDED_BY.iter().zip(o.ended).map(move |(by, count)| Sample {
+                labels: Labels::operation(i, o.name, Some(("ended_by", by.as_str()))),
+                value: Value::Int(count),
+            })
+        }),
+    )?;
+    per_op(encoder, &def::ACTIVE, Kind::Gauge, ops, |o| {
+        Value::Int(o.active)
+    })?;
+    if s.heap {
+        per_op(encoder, &def::ALLOCATED, Kind::Counter, ops, |o| {
+            Value::Int(o.allocated_bytes)
+        })?;
+        per_op(encoder, &def::FREED, Kind::Counter, ops, |o| {
+            Value::Int(o.freed_bytes)
+        })?;
+        per_op(encoder, &def::ALLOCATIONS, Kind::Counter, ops, |o| {
+            Value::Int(o.allocations)
+        })?;
+    }
+    per_op(encoder, &def::RSS_GROWTH, Kind::Counter, ops, |o| {
+        Value::Int(o.rss_growth_bytes)
+    })?;
+    if s.histograms {
+        per_op(encoder, &def::DURATION, Kind::Histogram, ops, |o| {
+            Value::Histogram(&o.duration)
+        })?;
+        if s.heap {
+            per_op(encoder, &def::PEAK, Kind::Histogram, ops, |o| {
+                Value::Histogram(&o.peak)
+            })?;
+        }
+    }
+    if let Some(held) = &s.retained {
+        encoder.family(
+            &def::RETAINED,
+            Kind::Gauge,
+            &mut held.iter().map(|r| Sample {
+                labels: Labels::one("operation", r.name, is_plain(r.name)),
+                value: Value::Int(r.bytes),
+            }),
+        )?;
+    }
+    let p = &s.process;
+    for (def, value) in [
+        (&def::RESIDENT, p.resident_bytes),
+        (&def::HEAP_USED, p.heap_used_bytes),
+        (&def::HEAP_TOTAL, p.heap_total_bytes),
+        (&def::CRITICAL_RSS, Some(p.critical_rss_bytes)),
+        (&def::UNHEALTHY_RSS, Some(p.unhealthy_rss_bytes)),
+    ] {
+        if let Some(value) = value {
+            single(encoder, def, Kind::Gauge, Value::Int(value))?;
+        }
+    }
+    per_cache(encoder, &def::CACHE_ENTRIES, s.cache_entries())?;
+    per_cache(encoder, &def::CACHE_CAPACITY, s.cache_capacities())?;
+    encoder.family(
+        &def::ALERTS,
+        Kind::Counter,
+        &mut s.alerts.iter().map(|a| Sample {
+            labels: Labels::one("event", a.event, true),
+            value: Value::Int(a.count),
+        }),
+    )?;
+    let r = &s.reclaims;
+    single(encoder, &def::RECLAIMS, Kind::Counter, Value::Int(r.runs))?;
+    single(
+        encoder,
+        &def::RECLAIM_FREED,
+        Kind::Counter,
+        Value::Int(r.freed_bytes),
+    )?;
+    single(
+        encoder,
+        &def::RECLAIM_TIME,
+        Kind::Counter,
+        Value::Float(r.time.as_secs_f64()),
+    )
+}
+
+/// A family of one sample per operation name.
+fn per_op<'a>(
+    encoder: &mut impl Encoder,
+    def: &'static Def,
+    kind: Kind,
+    ops: &'a [OperationMetrics],
+    value: impl Fn(&'a OperationMetrics) -> Value<'a>,
+) -> fmt::Result {
+    encoder.family(
+        def,
+        kind,
+        &mut ops.iter().enumerate().map(|(i, o)| Sample {
+            labels: Labels::operation(i, o.name, None),
+            value: value(o),
+        }),
+    )
+}
+
+/// A family of one sample per cache, left out when there is none.
+fn per_cache<'a>(
+    encoder: &mut impl Encoder,
+    def: &'static Def,
+    caches: impl Iterator<Item = (&'a str, usize)>,
+) -> fmt::Result {
+    let mut caches = caches.peekable();
+    if caches.peek().is_none() {
+        return Ok(());
+    }
+    encoder.family(
+        def,
+        Kind::Gauge,
+        &mut caches.map(|(name, size)| Sample {
+            labels: Labels::one("cache", name, is_plain(name)),
+            value: Value::Int(u64::try_from(size).unwrap_or(u64::MAX)),
+        }),
+    )
+}
+
+/// A family of one unlabelled sample.
+fn single(
+    encoder: &mut impl Encoder,
+    def: &'static Def,
+    kind: Kind,
+    value: Value<'_>,
+) -> fmt::Result {
+    encoder.family(
+        def,
+        kind,
+        &mut std::iter::once(Sample {
+            labels: Labels::NONE,
+            value,
+        }),
+    )
+}
