@@ -178,4 +178,24 @@ fn stopping_the_monitor_does_not_wait_for_a_stuck_hook() {
     drop(held);
     assert!(returned.is_ok(), "stop waited for the stuck hook");
     assert!(next.is_ok());
+    drop(next);
+    // The old thread ends on its own once the hook returned; wait for it, so that
+    // the end of its tick is not logged into the next test's capture.
+    #[cfg(target_os = "linux")]
+    for _ in 0..600 {
+        if monitor_threads() == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Monitor threads alive in the process.
+#[cfg(target_os = "linux")]
+fn monitor_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|comm| comm.starts_with("memtrack-monito"))
+        .count()
 }
