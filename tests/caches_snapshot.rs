@@ -114,10 +114,19 @@ fn a_full_cache_warns_once_until_it_drops_below_and_fills_again() {
 }
 
 #[test]
-fn operation_events_carry_every_cache_size() {
+fn operation_events_carry_every_cache_size_of_the_last_reading() {
     let _serial = serial();
     memtrack::logging::capture_global().clear();
-    let _cache = memtrack::caches::register("operation_event_cache", None, || 77);
+    static SIZE: AtomicUsize = AtomicUsize::new(77);
+    let _cache = memtrack::caches::register("operation_event_cache", None, || {
+        SIZE.load(Ordering::Relaxed)
+    });
+    let gone = memtrack::caches::register("operation_event_gone_cache", None, || 1);
+    // The last reading (a monitor tick takes one): ending an operation runs no
+    // size function, so a size changed since shows at the next reading.
+    let _ = memtrack::caches::all_stats();
+    SIZE.store(78, Ordering::Relaxed);
+    drop(gone);
     memtrack::config::set(
         Config::builder()
             .operation_time_threshold(Duration::ZERO)
@@ -131,5 +140,10 @@ fn operation_events_carry_every_cache_size() {
         .collect();
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0]["operation_event_cache"], 77);
+    assert!(
+        ops[0].get("operation_event_gone_cache").is_none(),
+        "{}",
+        ops[0]
+    );
     memtrack::config::set(Config::default());
 }

@@ -138,6 +138,31 @@ fn small_and_fast_is_not_logged() {
 }
 
 #[test]
+fn urls_with_odd_slashes_log_the_host_a_browser_would_use() {
+    let _ = memtrack::logging::capture_global();
+    for (i, url) in [
+        "https:/user:pw@example.com/private",
+        "https:\\\\user:pw@example.com/private",
+        "https:example.com",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let source = format!("fetch-slashes-{i}");
+        assert!(track_fetch_response(
+            url,
+            &source,
+            200,
+            1 << 20,
+            Instant::now()
+        ));
+        let line = &lines_of(&source)[0];
+        assert_eq!(line["url_host"], "example.com", "{url:?}");
+        assert!(!line.to_string().contains("pw"), "{line}");
+    }
+}
+
+#[test]
 fn an_unparsable_url_is_logged_as_unknown() {
     let _ = memtrack::logging::capture_global();
     for (i, url) in [

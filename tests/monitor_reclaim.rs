@@ -139,3 +139,63 @@ fn totals_count_every_run() {
     assert!(b.totals.time >= a.totals.time);
     assert!(b.totals.freed_bytes >= a.totals.freed_bytes);
 }
+
+/// A reclaim hook is user code and may block: stopping the monitor while its
+/// thread is stuck in one returns anyway (the thread ends once the hook returns).
+#[test]
+fn stopping_the_monitor_does_not_wait_for_a_stuck_hook() {
+    let _serial = serial();
+    let (entered, inside) = std::sync::mpsc::channel();
+    let gate = Arc::new(Mutex::new(()));
+    let held = gate.lock().unwrap();
+    let hook_gate = Arc::clone(&gate);
+    let entered = Mutex::new(entered);
+    let hook = reclaim::register_hook("stuck-hook", move || {
+        let _ = entered.lock().unwrap().send(());
+        drop(hook_gate.lock());
+    });
+    // Above the critical RSS from the start: the first tick reclaims.
+    let config = support::minute_config()
+        .to_builder()
+        .monitor_interval(std::time::Duration::from_millis(1))
+        .critical_rss_mb(0.0)
+        .build()
+        .unwrap();
+    let monitor = memtrack::monitor::start(config).unwrap();
+    inside
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the monitor ran the hook");
+    let (stopped, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        monitor.stop();
+        let _ = stopped.send(());
+    });
+    let returned = done.recv_timeout(std::time::Duration::from_secs(60));
+    assert!(!memtrack::monitor::is_running());
+    // A new monitor may start while the old thread is still in the hook.
+    let next = memtrack::monitor::start(support::minute_config());
+    drop(hook);
+    drop(held);
+    assert!(returned.is_ok(), "stop waited for the stuck hook");
+    assert!(next.is_ok());
+    drop(next);
+    // The old thread ends on its own once the hook returned; wait for it, so that
+    // the end of its tick is not logged into the next test's capture.
+    #[cfg(target_os = "linux")]
+    for _ in 0..600 {
+        if monitor_threads() == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Monitor threads alive in the process.
+#[cfg(target_os = "linux")]
+fn monitor_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|comm| comm.starts_with("memtrack-monito"))
+        .count()
+}

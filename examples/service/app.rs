@@ -182,7 +182,7 @@ pub async fn run(args: Args, config: memtrack::Config) -> Result<(), String> {
     let result = if let (true, Some(minutes)) = (args.scenario, args.minutes) {
         long_scenario::run(addr, &args.log, minutes).await
     } else if args.scenario {
-        scenario::run(addr, &args.log, args.hold).await
+        scenario::run(addr, &args.log, args.hold, &monitor).await
     } else {
         tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
     };

@@ -34,9 +34,22 @@ async fn get(http: &Http, base: SocketAddr, path: &str, client: usize) -> u16 {
     http.get_from(&url, Some(&ip)).await.map_or(0, |r| r.status)
 }
 
-pub async fn run(base: SocketAddr, log: &Path, hold: bool) -> Result<(), String> {
+/// Has the monitor take its snapshots now, on its own thread (so that the log
+/// stays in the order the snapshots were taken).
+fn tick(monitor: &memtrack::monitor::MonitorHandle) {
+    tokio::task::block_in_place(|| monitor.tick_now());
+}
+
+pub async fn run(
+    base: SocketAddr,
+    log: &Path,
+    hold: bool,
+    monitor: &memtrack::monitor::MonitorHandle,
+) -> Result<(), String> {
     let http = Http::new();
-    // Let the monitor log an empty-cache snapshot first.
+    // An empty-cache snapshot first, asked for rather than waited for (the
+    // monitor's own ticks may come late on a busy machine).
+    tick(monitor);
     tokio::time::sleep(Duration::from_millis(400)).await;
 
     // Phase 1: eight articles, two of them large.
@@ -84,8 +97,10 @@ pub async fn run(base: SocketAddr, log: &Path, hold: bool) -> Result<(), String>
     for task in tasks {
         let _ = task.await;
     }
-    // Let a last snapshot see the final cache sizes.
+    // Let the monitor tick on its own, then ask for a last snapshot of the final
+    // cache sizes.
     tokio::time::sleep(Duration::from_millis(600)).await;
+    tick(monitor);
 
     let health = http
         .get(&format!("http://{base}/health"))

@@ -7,6 +7,7 @@ use std::future::Future;
 use crate::attribution;
 use crate::config;
 use crate::metadata::{ToValue, debug_bounded, display_bounded};
+use crate::support::bookkeeping;
 
 pub use crate::future::Scoped;
 pub use crate::metadata::Value;
@@ -103,20 +104,24 @@ pub fn byte_count<T: ByteCount + ?Sized>(v: &T) -> u64 {
 /// `checkpoint!`: a checkpoint of the innermost operation; nothing outside one.
 pub fn checkpoint<const N: usize>(name: &'static str, fields: [(&'static str, Value); N]) {
     attribution::with_current(|op, charged| {
-        let fields = fields
-            .into_iter()
-            .map(|(k, v)| (Cow::Borrowed(k), v))
-            .collect();
-        op.checkpoint_values(name, fields, charged);
+        bookkeeping::untracked(|| {
+            let fields = fields
+                .into_iter()
+                .map(|(k, v)| (Cow::Borrowed(k), v))
+                .collect();
+            op.checkpoint_values(name, fields, charged);
+        });
     });
 }
 
 /// `record!`: metadata on the innermost operation; nothing outside one.
 pub fn record<const N: usize>(fields: [(&'static str, Value); N]) {
-    attribution::with_current(|op, _| {
-        for (k, v) in fields {
-            op.add(k, v);
-        }
+    bookkeeping::untracked(|| {
+        attribution::with_current(|op, _| {
+            for (k, v) in fields {
+                op.add(k, v);
+            }
+        });
     });
 }
 
@@ -126,11 +131,13 @@ pub fn large_alloc<const N: usize>(
     bytes: u64,
     fields: [(&'static str, Value); N],
 ) {
-    crate::large_allocation::log(
-        context,
-        bytes,
-        fields.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)),
-    );
+    bookkeeping::untracked(|| {
+        crate::large_allocation::log(
+            context,
+            bytes,
+            fields.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)),
+        );
+    });
 }
 
 #[cfg(test)]

@@ -14,18 +14,23 @@ use std::fmt;
 use serde_json::{Map, Value as Json};
 
 use crate::metadata::{Metadata, Value};
+use crate::support::{bookkeeping, panic_text};
 
-/// Emits a `tracing` event at target `memtrack` with a level chosen at run time.
+/// Emits a `tracing` event at target `memtrack` with a level chosen at run time,
+/// through [`write`]: a subscriber that panics loses that one event and nothing
+/// else, wherever the event is written from.
 macro_rules! emit {
     ($level:expr, $($rest:tt)+) => {{
         let level: ::tracing::Level = $level;
-        if level == ::tracing::Level::ERROR {
-            ::tracing::event!(target: "memtrack", ::tracing::Level::ERROR, $($rest)+);
-        } else if level == ::tracing::Level::WARN {
-            ::tracing::event!(target: "memtrack", ::tracing::Level::WARN, $($rest)+);
-        } else {
-            ::tracing::event!(target: "memtrack", ::tracing::Level::INFO, $($rest)+);
-        }
+        $crate::events::write(|| {
+            if level == ::tracing::Level::ERROR {
+                ::tracing::event!(target: "memtrack", ::tracing::Level::ERROR, $($rest)+);
+            } else if level == ::tracing::Level::WARN {
+                ::tracing::event!(target: "memtrack", ::tracing::Level::WARN, $($rest)+);
+            } else {
+                ::tracing::event!(target: "memtrack", ::tracing::Level::INFO, $($rest)+);
+            }
+        });
     }};
 }
 pub(crate) use emit;
@@ -58,13 +63,15 @@ macro_rules! emit_charged {
 }
 pub(crate) use emit_charged;
 
-/// Writes events from inside operations: memtrack's own bookkeeping, kept out of
-/// every open operation's account, and shielded from a subscriber that panics (an
-/// operation may end in a `Drop` while a panic unwinds, where a second panic would
-/// abort the process). Such a panic loses that one event.
+/// Writes events, and builds them: memtrack's own bookkeeping, kept out of every
+/// open operation's account, and shielded from a subscriber that panics (an event
+/// may be written from a `Drop` while a panic unwinds, where a second panic would
+/// abort the process). Such a panic loses that one event. Every event goes through
+/// here ([`emit!`] does it); entry points also put the work that prepares an event
+/// in it.
 pub(crate) fn write(f: impl FnOnce()) {
-    crate::attribution::untracked(|| {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    bookkeeping::untracked(|| {
+        let _ = panic_text::quietly(f);
     });
 }
 

@@ -19,7 +19,15 @@ use std::sync::{Mutex, PoisonError};
 /// new names are counted under [`OVERFLOW_NAME`] (their events keep their own name).
 pub const MAX_INTERNED_NAMES: usize = 4096;
 
-/// The site that collects names beyond [`MAX_INTERNED_NAMES`].
+/// Most bytes of names interned for [`start`](crate::start) (names are cut to
+/// [`MAX_NAME_LEN`](crate::metadata::MAX_NAME_LEN) characters first); past it, new
+/// names are counted under [`OVERFLOW_NAME`] like those past [`MAX_INTERNED_NAMES`].
+/// The table therefore holds at most this many bytes of names plus one [`Site`] per
+/// name.
+pub const MAX_INTERNED_NAME_BYTES: usize = 256 * 1024;
+
+/// The site that collects names beyond [`MAX_INTERNED_NAMES`] and
+/// [`MAX_INTERNED_NAME_BYTES`].
 pub const OVERFLOW_NAME: &str = "other";
 
 /// Totals of one operation name, kept for the life of the process.
@@ -274,32 +282,44 @@ pub fn active_operations() -> u64 {
 }
 
 /// The site for a run-time name, and the name itself when the site is not its own
-/// (past [`MAX_INTERNED_NAMES`]). memtrack's own bookkeeping: not charged to the
-/// operations whose frames are open.
+/// (past [`MAX_INTERNED_NAMES`] or [`MAX_INTERNED_NAME_BYTES`]). The name is first
+/// cut to [`MAX_NAME_LEN`](crate::metadata::MAX_NAME_LEN) characters. memtrack's own
+/// bookkeeping: not charged to the operations whose frames are open.
 pub(crate) fn lookup(name: &str) -> (&'static Site, Option<Box<str>>) {
-    crate::attribution::untracked(|| {
-        let site = intern(name);
-        let own_name = (site.name() != name).then(|| Box::from(name));
+    crate::support::bookkeeping::untracked(|| {
+        let name = crate::metadata::bounded_name(name);
+        let site = intern(&name);
+        let own_name = (site.name() != name).then(|| Box::from(&*name));
         (site, own_name)
     })
 }
 
-/// The site for a name known only at run time (interned once, kept for the process).
+/// The names interned so far, and the bytes they hold.
+#[derive(Default)]
+struct Interned {
+    sites: HashMap<&'static str, &'static Site>,
+    name_bytes: usize,
+}
+
+/// The site for a name known only at run time (interned once, kept for the process;
+/// the name is stored once, in the site).
 fn intern(name: &str) -> &'static Site {
-    static INTERNED: Mutex<Option<HashMap<Box<str>, &'static Site>>> = Mutex::new(None);
+    static INTERNED: Mutex<Option<Interned>> = Mutex::new(None);
     static OVERFLOW: Site = Site::new(OVERFLOW_NAME);
 
     let mut guard = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
-    let map = guard.get_or_insert_with(HashMap::new);
-    if let Some(site) = map.get(name) {
+    let table = guard.get_or_insert_with(Interned::default);
+    if let Some(site) = table.sites.get(name) {
         return site;
     }
-    if map.len() >= MAX_INTERNED_NAMES {
+    let name_bytes = table.name_bytes.saturating_add(name.len());
+    if table.sites.len() >= MAX_INTERNED_NAMES || name_bytes > MAX_INTERNED_NAME_BYTES {
         return &OVERFLOW;
     }
     let name: &'static str = Box::leak(Box::from(name));
     let site: &'static Site = Box::leak(Box::new(Site::new(name)));
-    map.insert(Box::from(name), site);
+    table.sites.insert(name, site);
+    table.name_bytes = name_bytes;
     site
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::stats::{read_all, size_json};
+use super::stats::{last, size_json};
 use super::{CacheStat, CacheStats, all_stats};
 use crate::alloc;
 use crate::events::{Extra, emit};
@@ -11,10 +11,11 @@ use crate::metadata::Value;
 use crate::process;
 use crate::units::mb;
 
-/// Adds every registered cache's size to `extra`, each under the cache's name; a
-/// size that could not be read is given as an error text. Nothing here may panic.
+/// Adds every registered cache's size as of the last reading to `extra`, each under
+/// the cache's name; a size that could not be read is given as an error text. Runs
+/// no size function: operation ends and alerts must never wait on user code.
 pub(crate) fn insert_sizes(extra: &mut Extra) {
-    for stat in read_all() {
+    for stat in last::sizes() {
         let value = match stat.size {
             Ok(size) => u64::try_from(size).map_or(Value::Null, Value::U64),
             Err(error) => Value::text(&format!("error: {error}")),
@@ -41,6 +42,10 @@ pub fn log_snapshot() -> CacheStats {
 
 /// Logs `cache_stats_snapshot` for stats already read.
 pub(crate) fn log_snapshot_with(stats: &CacheStats) {
+    crate::events::write(|| snapshot_event(stats));
+}
+
+fn snapshot_event(stats: &CacheStats) {
     let mut extra = Extra::new();
     let mut bounds = Map::new();
     for cache in &stats.caches {

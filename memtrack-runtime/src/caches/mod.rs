@@ -17,10 +17,24 @@
 //! - **Duplicate names**: a later registration replaces the earlier one of the same
 //!   name (dropping the earlier handle then does nothing).
 //! - **Failures**: a size function that panics gives an error entry for that cache
-//!   (`{"error": "..."}` in JSON); the other caches are still read.
+//!   (`{"error": "..."}` in JSON, the panic's text cut like metadata); the other
+//!   caches are still read.
+//! - **Where size functions run**: on memtrack's reader threads, never on the
+//!   thread that asks. A size function may therefore take a lock that the asking
+//!   thread holds, sleep or hang: a reading ([`all_stats`], [`log_snapshot`],
+//!   [`health::report`](crate::health::report), each monitor tick) waits at most
+//!   [`cache_size_timeout`](crate::Config::cache_size_timeout) (500 ms by default)
+//!   for all of them together. A size function still running then is reported as
+//!   `{"error": "size function timed out after 500 ms"}` and is not called again
+//!   until it returns; meanwhile its cache reads as an error at once. At most four
+//!   reader threads exist, so even size functions that never return cannot pile up
+//!   threads.
+//! - **Operation events** carry the cache sizes of the last reading (the monitor
+//!   takes one every tick), with the caches still registered: ending an operation
+//!   never runs a size function. Before the first reading they carry none.
 //! - **Locking**: the registry lock is never held while a size function runs, so a
 //!   size function may itself call memtrack. A size function that (indirectly) asks
-//!   for the cache stats again gets error entries rather than recursing.
+//!   for the cache stats again gets error entries rather than waiting for itself.
 //!
 //! ```
 //! use std::collections::HashMap;
@@ -41,15 +55,19 @@
 //! assert!(memtrack::caches::all_stats().get("zeroclick_client_cache").is_none());
 //! ```
 
+mod batch;
 mod capacity;
 mod events;
+mod reader;
 mod stats;
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 pub(crate) use capacity::CapacityWatch;
 pub use events::log_snapshot;
 pub(crate) use events::{insert_sizes, log_snapshot_with};
+pub(crate) use stats::stats_within;
 pub use stats::{CacheStat, CacheStats, all_stats};
 
 use crate::support::named_registry::Registry;
@@ -62,6 +80,40 @@ pub(crate) type SizeFn = dyn Fn() -> Option<usize> + Send + Sync;
 pub(crate) struct Source {
     pub(crate) max_size: Option<usize>,
     pub(crate) size: Arc<SizeFn>,
+    pub(crate) state: Arc<SizeFnState>,
+}
+
+/// Whether a cache's size function timed out in a reading and has not returned
+/// since (it is not called again meanwhile).
+#[derive(Debug, Default)]
+pub(crate) struct SizeFnState {
+    hung: AtomicBool,
+}
+
+impl SizeFnState {
+    pub(crate) fn is_hung(&self) -> bool {
+        self.hung.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn timed_out(&self) {
+        if !self.hung.swap(true, Ordering::AcqRel) {
+            HUNG_FUNCTIONS.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    pub(crate) fn returned(&self) {
+        if self.hung.swap(false, Ordering::AcqRel) {
+            HUNG_FUNCTIONS.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Size functions that timed out and have not returned, each holding a reader
+/// thread.
+static HUNG_FUNCTIONS: AtomicUsize = AtomicUsize::new(0);
+
+pub(crate) fn hung_functions() -> usize {
+    HUNG_FUNCTIONS.load(Ordering::Acquire)
 }
 
 pub(crate) static CACHES: Registry<Source> = Registry::new();
@@ -125,7 +177,12 @@ where
 }
 
 fn add(name: &str, max_size: Option<usize>, size: Arc<SizeFn>) -> CacheRegistration {
-    let id = CACHES.add(name, Source { max_size, size });
+    let source = Source {
+        max_size,
+        size,
+        state: Arc::default(),
+    };
+    let id = CACHES.add(name, source);
     CacheRegistration { id: Some(id) }
 }
 

@@ -1,12 +1,12 @@
 //! Reading every registered cache's size.
 
-use std::cell::Cell;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::{CACHES, Source};
-use crate::support::panic_text::panic_text;
+use super::{CACHES, reader};
+use crate::config;
+use crate::support::bookkeeping;
 
 /// One cache's figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +93,11 @@ pub(crate) fn size_json(stat: &CacheStat) -> serde_json::Value {
 
 /// Every registered cache's size, and the number of active operations.
 ///
-/// Each size function runs outside the registry lock and under `catch_unwind`: one
-/// that panics gives an error entry, never a crash.
+/// The size functions run on memtrack's reader threads, never on the caller's (see
+/// the [module docs](crate::caches)), and this waits at most the current config's
+/// [`cache_size_timeout`](crate::Config::cache_size_timeout) for all of them: a
+/// size function that panics, or has not returned by then, gives an error entry for
+/// its cache; the others are still read.
 ///
 /// ```
 /// memtrack::caches::register("doc_all_stats", None, || 7).forget();
@@ -105,48 +108,85 @@ pub(crate) fn size_json(stat: &CacheStat) -> serde_json::Value {
 /// ```
 #[must_use]
 pub fn all_stats() -> CacheStats {
+    stats_within(config::get().cache_size_timeout())
+}
+
+/// [`all_stats`], waiting at most `timeout` for the size functions.
+pub(crate) fn stats_within(timeout: Duration) -> CacheStats {
     CacheStats {
-        caches: read_all(),
+        caches: read_all(timeout),
         active_operations: crate::sites::active_operations(),
     }
 }
 
-thread_local! {
-    /// Set while this thread runs size functions, to refuse re-entry.
-    static READING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Reads every cache, dropping (and unregistering) the ones that no longer exist.
-pub(super) fn read_all() -> Vec<CacheStat> {
-    let entries = CACHES.snapshot();
-    let nested = READING.try_with(|r| r.replace(true)).unwrap_or(true);
-    let mut stats = Vec::with_capacity(entries.len());
-    for (id, name, source) in entries {
-        let size = if nested {
-            Err("cache stats requested from inside a size function".to_owned())
-        } else {
-            match read_one(&source) {
+/// Reads every cache within `timeout`, dropping (and unregistering) the ones that
+/// no longer exist, and keeps the result as the last reading. memtrack's own work:
+/// charged to no operation.
+pub(super) fn read_all(timeout: Duration) -> Vec<CacheStat> {
+    bookkeeping::untracked(|| {
+        let entries = CACHES.snapshot();
+        if reader::on_reader_thread() {
+            // A size function asking for the sizes: it would wait for itself.
+            return entries
+                .into_iter()
+                .map(|(_, name, source)| CacheStat {
+                    name: name.to_string(),
+                    size: Err("cache stats requested from inside a size function".to_owned()),
+                    max_size: source.max_size,
+                })
+                .collect();
+        }
+        let answers = reader::read(entries, timeout, config::get().max_metadata_len());
+        let mut read = Vec::with_capacity(answers.len());
+        for ((id, name, source), answer) in answers {
+            let size = match answer {
                 Ok(Some(size)) => Ok(size),
                 Ok(None) => {
                     CACHES.remove(id);
                     continue;
                 }
                 Err(error) => Err(error),
-            }
-        };
-        stats.push(CacheStat {
-            name: name.to_string(),
-            size,
-            max_size: source.max_size,
-        });
-    }
-    if !nested {
-        let _ = READING.try_with(|r| r.set(false));
-    }
-    stats
+            };
+            let stat = CacheStat {
+                name: name.to_string(),
+                size,
+                max_size: source.max_size,
+            };
+            read.push((id, stat));
+        }
+        let stats = read.iter().map(|(_, stat)| stat.clone()).collect();
+        last::keep(read);
+        stats
+    })
 }
 
-fn read_one(source: &Source) -> Result<Option<usize>, String> {
-    catch_unwind(AssertUnwindSafe(|| (source.size)()))
-        .map_err(|payload| format!("size function panicked: {}", panic_text(&*payload)))
+/// The last reading, for events that carry cache sizes without running a size
+/// function (an operation's end must never call user code that can block).
+pub(crate) mod last {
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use super::super::{CACHES, CacheStat};
+
+    type Reading = Arc<[(u64, CacheStat)]>;
+
+    static LAST: Mutex<Option<Reading>> = Mutex::new(None);
+
+    pub(super) fn keep(reading: Vec<(u64, CacheStat)>) {
+        let reading: Reading = reading.into();
+        *LAST.lock().unwrap_or_else(PoisonError::into_inner) = Some(reading);
+    }
+
+    /// The caches of the last reading that are still registered, with the sizes
+    /// read then; empty before the first reading.
+    pub(crate) fn sizes() -> Vec<CacheStat> {
+        let last = LAST.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let Some(last) = last else {
+            return Vec::new();
+        };
+        let registered = CACHES.ids();
+        last.iter()
+            .filter(|(id, _)| registered.contains(id))
+            .map(|(_, stat)| stat.clone())
+            .collect()
+    }
 }

@@ -2,16 +2,32 @@
 
 use std::fmt;
 
+use crate::metadata::truncate;
+
+/// Longest part of a rejected value repeated in an error, in characters.
+const MAX_ECHOED_CHARS: usize = 64;
+
 /// One rejected setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidSetting {
     /// The environment variable (for [`Config::from_env`](super::Config::from_env)) or
     /// the builder method that received the value.
     pub name: String,
-    /// The value as given.
+    /// The value as given, cut to 64 characters (then `…`); bytes that are not
+    /// UTF-8 are shown as `\u{fffd}`.
     pub value: String,
     /// The form the value must take.
     pub expected: &'static str,
+}
+
+impl InvalidSetting {
+    pub(crate) fn new(name: &str, value: &str, expected: &'static str) -> Self {
+        Self {
+            name: name.to_owned(),
+            value: truncate(value, MAX_ECHOED_CHARS),
+            expected,
+        }
+    }
 }
 
 impl fmt::Display for InvalidSetting {

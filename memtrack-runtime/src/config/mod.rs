@@ -21,6 +21,7 @@
 //! | [`slow_fetch_threshold`](Config::slow_fetch_threshold) | 1000 ms | `MEMTRACK_SLOW_FETCH_MS` |
 //! | [`monitor_interval`](Config::monitor_interval) | 30000 ms | `MEMTRACK_MONITOR_INTERVAL_MS` |
 //! | [`cache_stats_interval`](Config::cache_stats_interval) | 60000 ms | `MEMTRACK_CACHE_STATS_INTERVAL_MS` |
+//! | [`cache_size_timeout`](Config::cache_size_timeout) | 500 ms | `MEMTRACK_CACHE_SIZE_TIMEOUT_MS` |
 //! | [`critical_rss_mb`](Config::critical_rss_mb) | 1500 | `MEMTRACK_CRITICAL_RSS_MB` |
 //! | [`critical_rss_spike_mb`](Config::critical_rss_spike_mb) | 400 | `MEMTRACK_CRITICAL_RSS_SPIKE_MB` |
 //! | [`heap_growth_mb`](Config::heap_growth_mb) | 50 | `MEMTRACK_HEAP_GROWTH_MB` |

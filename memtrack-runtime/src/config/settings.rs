@@ -1,6 +1,7 @@
 //! The settings themselves: declared once, from which the struct, its getters, the
 //! builder's setters and the environment parsing are all generated.
 
+use std::ffi::OsString;
 use std::time::Duration;
 
 use super::error::{ConfigError, InvalidSetting};
@@ -69,20 +70,23 @@ macro_rules! settings {
             /// The environment variables [`Config::from_env`] reads, in order.
             pub const ENV_VARS: &'static [&'static str] = &[$($env),*];
 
+            /// Applies every variable `lookup` finds: a value that is not UTF-8
+            /// (`Err`) is rejected like any value that does not parse.
             pub(crate) fn apply_env(
                 mut self,
-                lookup: &mut dyn FnMut(&str) -> Option<String>,
+                lookup: &mut dyn FnMut(&str) -> Option<Result<String, OsString>>,
             ) -> Result<Self, ConfigError> {
                 let mut invalid = Vec::new();
                 $(
-                    if let Some(text) = lookup($env) {
-                        match <$wire as SettingValue>::parse(&text) {
+                    if let Some(raw) = lookup($env) {
+                        let parsed = raw.as_deref().ok().and_then(<$wire as SettingValue>::parse);
+                        match parsed {
                             Some(v) => self.$name = v.into(),
-                            None => invalid.push(InvalidSetting {
-                                name: $env.to_owned(),
-                                value: text,
-                                expected: <$wire as SettingValue>::EXPECTED,
-                            }),
+                            None => invalid.push(InvalidSetting::new(
+                                $env,
+                                &raw.unwrap_or_else(|os| os.to_string_lossy().into_owned()),
+                                <$wire as SettingValue>::EXPECTED,
+                            )),
                         }
                     }
                 )*
@@ -99,11 +103,11 @@ macro_rules! settings {
                     if SettingValue::is_valid(wire) {
                         self.config.$name = value;
                     } else {
-                        self.invalid.push(InvalidSetting {
-                            name: concat!("ConfigBuilder::", stringify!($name)).to_owned(),
-                            value: SettingValue::show(wire),
-                            expected: <$wire as SettingValue>::EXPECTED,
-                        });
+                        self.invalid.push(InvalidSetting::new(
+                            concat!("ConfigBuilder::", stringify!($name)),
+                            &SettingValue::show(wire),
+                            <$wire as SettingValue>::EXPECTED,
+                        ));
                     }
                     self
                 }
@@ -152,6 +156,12 @@ settings! {
     monitor_interval: Duration as Period = Duration::from_secs(30), env "MEMTRACK_MONITOR_INTERVAL_MS";
     /// How often the monitor logs a `cache_stats_snapshot`.
     cache_stats_interval: Duration as Period = Duration::from_secs(60), env "MEMTRACK_CACHE_STATS_INTERVAL_MS";
+    /// Longest a reading of the cache sizes (a health report, a monitor tick,
+    /// [`all_stats`](crate::caches::all_stats)) waits for the size functions, all
+    /// of them together; a size function still running then is reported as
+    /// `{"error": "..."}` and not called again until it returns (see
+    /// [`caches`](crate::caches)).
+    cache_size_timeout: Duration as Period = Duration::from_millis(500), env "MEMTRACK_CACHE_SIZE_TIMEOUT_MS";
     /// RSS above this many megabytes raises `critical_memory_exceeded`.
     critical_rss_mb: f64 as Megabytes = 1500.0, env "MEMTRACK_CRITICAL_RSS_MB";
     /// RSS growth above this many megabytes within one monitor interval raises
@@ -232,15 +242,16 @@ impl Config {
     /// The defaults overridden by every `MEMTRACK_*` variable that is set.
     ///
     /// # Errors
-    /// A [`ConfigError`] naming every variable whose value does not parse, with its
-    /// value and the expected form; nothing is applied partially.
+    /// A [`ConfigError`] naming every variable whose value does not parse (a value
+    /// that is not UTF-8 included), with its value (cut to 64 characters) and the
+    /// expected form; nothing is applied partially.
     ///
     /// ```
     /// let config = memtrack::Config::from_env().expect("MEMTRACK_* variables are valid");
     /// # let _ = config;
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::default().apply_env(&mut |name| std::env::var(name).ok())
+        Self::default().apply_env(&mut |name| std::env::var_os(name).map(OsString::into_string))
     }
 
     /// Like [`from_env`](Self::from_env), reading variables through `lookup` (for
@@ -259,7 +270,7 @@ impl Config {
     pub fn from_lookup(
         mut lookup: impl FnMut(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        Self::default().apply_env(&mut lookup)
+        Self::default().apply_env(&mut |name| lookup(name).map(Ok))
     }
 }
 
@@ -358,6 +369,6 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Config::ENV_VARS.len());
-        assert_eq!(Config::ENV_VARS.len(), 24);
+        assert_eq!(Config::ENV_VARS.len(), 25);
     }
 }

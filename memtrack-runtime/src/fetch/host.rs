@@ -2,7 +2,12 @@
 //! port.
 //!
 //! A small parser rather than a URL crate: it only has to find the host, and must
-//! never fail loudly: a URL it cannot read gives [`UNKNOWN_HOST`].
+//! never fail loudly: a URL it cannot read gives [`UNKNOWN_HOST`]. Where a URL has a
+//! scheme, the host is the one the WHATWG URL standard (what browsers and `fetch`
+//! use) finds: tabs and newlines anywhere are ignored, and after a special scheme
+//! (`http`, `https`, `ws`, `wss`, `ftp`) any run of `/` and `\` (none included)
+//! leads to the authority, so `https:/user:pw@example.com` and
+//! `https:\\example.com` both name `example.com`.
 
 /// What [`url_host`] returns when it finds no plausible host.
 pub const UNKNOWN_HOST: &str = "unknown";
@@ -14,7 +19,8 @@ const MAX_HOST_LEN: usize = 253;
 ///
 /// Accepts URLs with a scheme (`https://host/...`), scheme-relative ones
 /// (`//host/...`) and bare `host/path` forms. Credentials (`user:pass@`) and the
-/// port are dropped; an IPv6 literal keeps its brackets (`[::1]`).
+/// port are dropped; an IPv6 literal keeps its brackets (`[::1]`). Special schemes
+/// follow the WHATWG URL rules (see [`fetch`](crate::fetch)).
 ///
 /// ```
 /// use memtrack::fetch::url_host;
@@ -22,15 +28,23 @@ const MAX_HOST_LEN: usize = 253;
 /// assert_eq!(url_host("https://user:secret@Example.COM:8443/a?b#c"), "example.com");
 /// assert_eq!(url_host("http://[2001:db8::1]:8080/x"), "[2001:db8::1]");
 /// assert_eq!(url_host("example.org/path"), "example.org");
+/// assert_eq!(url_host("https:/user:pw@example.com"), "example.com");
+/// assert_eq!(url_host("https:\\\\user:pw@example.com"), "example.com");
 /// assert_eq!(url_host("not a url"), "unknown");
 /// ```
 #[must_use]
 pub fn url_host(url: &str) -> String {
-    host(url).map_or_else(|| UNKNOWN_HOST.to_owned(), |h| h.to_ascii_lowercase())
+    // The standard drops every tab and newline before parsing.
+    let url: String = url
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    host(&url).map_or_else(|| UNKNOWN_HOST.to_owned(), |h| h.to_ascii_lowercase())
 }
 
 fn host(url: &str) -> Option<&str> {
-    let url = url.trim();
+    // Leading and trailing C0 controls and spaces are not part of a URL.
+    let url = url.trim_matches(|c: char| c <= ' ');
     let (had_scheme, rest) = strip_scheme(url);
     let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
     let authority = rest.get(..end)?;
@@ -58,20 +72,39 @@ fn host(url: &str) -> Option<&str> {
     port_ok.then_some(host)
 }
 
-/// Drops `scheme://` or a leading `//` (and says so); a URL without either is taken
-/// as starting with its host.
+/// The schemes the URL standard treats as special (with a host), `file` aside
+/// (whose URLs name no host worth logging).
+const SPECIAL_SCHEMES: [&str; 5] = ["http", "https", "ws", "wss", "ftp"];
+
+/// Drops the scheme and what separates it from the authority (and says whether
+/// there was one): `//` after any scheme; for a special scheme, any run of `/` and
+/// `\`, none included. A URL without either is taken as starting with its host.
 fn strip_scheme(url: &str) -> (bool, &str) {
     if let Some(rest) = url.strip_prefix("//") {
         return (true, rest);
     }
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let mut chars = scheme.chars();
-        let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-        if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
-            return (true, rest);
-        }
+    let Some((scheme, rest)) = url.split_once(':') else {
+        return (false, url);
+    };
+    let mut chars = scheme.chars();
+    let is_scheme = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return (false, url);
     }
-    (false, url)
+    if SPECIAL_SCHEMES
+        .iter()
+        .any(|special| scheme.eq_ignore_ascii_case(special))
+    {
+        return (true, rest.trim_start_matches(['/', '\\']));
+    }
+    match rest.strip_prefix("//") {
+        Some(authority) => (true, authority),
+        // `host:port/path` without a scheme.
+        None if rest.starts_with(|c: char| c.is_ascii_digit()) => (false, url),
+        // A URL with a scheme and no authority (`mailto:`, `data:`): no host.
+        None => (true, ""),
+    }
 }
 
 /// A registered name or IPv4 address: letters, digits, `-`, `_` and `.`, with at
@@ -144,6 +177,32 @@ mod tests {
     }
 
     #[test]
+    fn special_schemes_follow_the_url_standard() {
+        let cases = [
+            ("https:/user:pw@example.com", "example.com"),
+            ("https:\\\\user:pw@example.com/x", "example.com"),
+            ("https:\\/example.com", "example.com"),
+            ("https:example.com/path", "example.com"),
+            ("HTTPS:////Example.com", "example.com"),
+            ("wss:/\\socket.example.net:443/", "socket.example.net"),
+            ("https:///path", "path"),
+            ("https://example.com\\path@evil.com", "example.com"),
+            ("ht\ntps://exa\tmple.com/a\r", "example.com"),
+            ("\u{0}\u{1f} https://example.com \u{7}", "example.com"),
+        ];
+        for (url, host) in cases {
+            assert_eq!(url_host(url), host, "{url:?}");
+        }
+    }
+
+    #[test]
+    fn other_schemes_need_two_slashes_for_a_host() {
+        assert_eq!(url_host("foo://files.example.net/x"), "files.example.net");
+        assert_eq!(url_host("foo:/files.example.net/x"), "unknown");
+        assert_eq!(url_host("s3://bucket.example/key"), "bucket.example");
+    }
+
+    #[test]
     fn urls_without_scheme() {
         assert_eq!(url_host("example.com/path"), "example.com");
         assert_eq!(url_host("example.com:8080/path"), "example.com");
@@ -160,7 +219,9 @@ mod tests {
             "/relative/path",
             "?q=1",
             "https://",
-            "https:///path",
+            "https:",
+            "https:///",
+            "file:///etc/passwd",
             "https://:8080/",
             "https://example.com:80a/",
             "https://example.com:123456/",

@@ -13,6 +13,11 @@
 //! finds the large ones. The level is `info`, `warn` when the response is both large
 //! and slow.
 //!
+//! The host is the one a browser would connect to (the WHATWG URL standard): after
+//! `http`, `https`, `ws`, `wss` or `ftp`, any run of `/` and `\` leads to the
+//! authority, so `https:/user:pw@example.com` logs `example.com`; tabs and newlines
+//! are ignored. A URL with no plausible host logs `unknown`.
+//!
 //! With the `http` feature, `track_http_response` reads the status and
 //! `Content-Length` from an `http::Response`.
 
@@ -76,25 +81,28 @@ pub fn track_fetch_response(
     } else {
         tracing::Level::INFO
     };
-    let host = Value::text(&url_host(url));
-    let source = Value::text(source);
-    emit!(
-        level,
-        event = "fetch_response",
-        source = %source,
-        url_host = %host,
-        content_length_bytes = content_length,
-        content_length_mb = mb(content_length),
-        duration_ms = units::millis(duration),
-        status = status,
-        large = large,
-        slow = slow,
-        heap_used_mb = alloc::heap_stats().map(|h| mb(h.live_bytes)),
-        rss_mb = process::rss_bytes().map(mb),
-        "fetch_response: {} {}",
-        source,
-        host
-    );
+    // memtrack's own work, charged to no operation; the event is shielded.
+    crate::events::write(|| {
+        let host = Value::text(&url_host(url));
+        let source = Value::text(source);
+        emit!(
+            level,
+            event = "fetch_response",
+            source = %source,
+            url_host = %host,
+            content_length_bytes = content_length,
+            content_length_mb = mb(content_length),
+            duration_ms = units::millis(duration),
+            status = status,
+            large = large,
+            slow = slow,
+            heap_used_mb = alloc::heap_stats().map(|h| mb(h.live_bytes)),
+            rss_mb = process::rss_bytes().map(mb),
+            "fetch_response: {} {}",
+            source,
+            host
+        );
+    });
     true
 }
 

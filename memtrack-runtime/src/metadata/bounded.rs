@@ -1,34 +1,44 @@
 //! Writing `Display`/`Debug` output with a hard bound on its size.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::support::bookkeeping;
 use crate::support::bounded_text::{Bound, BoundedWriter};
+use crate::support::panic_text;
 
 /// Appended to text that was cut.
 pub(crate) const ELLIPSIS: char = '…';
 
+/// memtrack's own copy of a user value's text: bookkeeping, charged to no
+/// operation.
 fn write_bounded(
     max_chars: usize,
     write: impl FnOnce(&mut BoundedWriter) -> fmt::Result,
 ) -> String {
-    let mut w = BoundedWriter::new(Bound::Chars(max_chars));
-    // A `Display` that panics must not take the host down: its partial output is
-    // kept and the panic is reported in the text instead.
-    let panicked = catch_unwind(AssertUnwindSafe(|| {
-        let _ = write(&mut w);
-    }))
-    .is_err();
-    let cut = w.was_cut();
-    let mut text = w.into_string();
-    if cut {
-        text.push(ELLIPSIS);
-    }
-    if panicked {
-        text.push_str("<formatting panicked>");
-    }
-    text
+    bookkeeping::untracked(|| {
+        let mut w = BoundedWriter::new(Bound::Chars(max_chars));
+        // A `Display` that panics must not take the host down: its partial output
+        // is kept and the panic is reported in the text instead. The panic's
+        // payload is a user value too, whose drop may panic: `quietly` sees to it.
+        let panicked = panic_text::quietly(|| {
+            let _ = write(&mut w);
+        })
+        .is_none();
+        let cut = w.was_cut();
+        let mut text = w.into_string();
+        if cut {
+            text.push(ELLIPSIS);
+        }
+        if panicked {
+            text.push_str(PANICKED);
+        }
+        text
+    })
 }
+
+/// Appended to the text of a `Display` or `Debug` that panicked.
+const PANICKED: &str = "<formatting panicked>";
 
 /// `value`'s `Display` text, at most `max_chars` characters (then `…`). Never panics,
 /// never allocates more than the bound, whatever `value` does.
@@ -48,6 +58,26 @@ pub fn display_bounded<T: fmt::Display + ?Sized>(value: &T, max_chars: usize) ->
 /// ```
 pub fn debug_bounded<T: fmt::Debug + ?Sized>(value: &T, max_chars: usize) -> String {
     write_bounded(max_chars, |w| write!(w, "{value:?}"))
+}
+
+/// Longest name kept, in characters: operation names, cache names and reclaim hook
+/// names are cut to it like metadata strings (on a character boundary, then `…`).
+///
+/// ```
+/// let op = memtrack::start("x".repeat(10_000));
+/// assert_eq!(op.name().chars().count(), memtrack::metadata::MAX_NAME_LEN + 1);
+/// assert!(op.name().ends_with('…'));
+/// # op.end();
+/// ```
+pub const MAX_NAME_LEN: usize = 128;
+
+/// `name` cut to [`MAX_NAME_LEN`] characters; borrowed when it fits.
+pub(crate) fn bounded_name(name: &str) -> Cow<'_, str> {
+    if name.len() <= MAX_NAME_LEN || name.chars().nth(MAX_NAME_LEN).is_none() {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(truncate(name, MAX_NAME_LEN))
+    }
 }
 
 /// Cuts `text` to `max_chars` characters on a character boundary, marking the cut.
@@ -104,6 +134,18 @@ mod tests {
     }
 
     #[test]
+    fn names_are_cut_past_the_bound() {
+        let long = "n".repeat(MAX_NAME_LEN + 1);
+        assert!(matches!(bounded_name("short"), Cow::Borrowed("short")));
+        let exact = "é".repeat(MAX_NAME_LEN);
+        assert_eq!(bounded_name(&exact), exact);
+        assert_eq!(
+            bounded_name(&long),
+            format!("{}…", "n".repeat(MAX_NAME_LEN))
+        );
+    }
+
+    #[test]
     fn failing_display_keeps_partial_text() {
         assert_eq!(display_bounded(&Failing, 100), "partial");
     }
@@ -113,6 +155,33 @@ mod tests {
         assert_eq!(
             display_bounded(&Panicking, 100),
             "before <formatting panicked>"
+        );
+    }
+
+    /// A `Display` that panics with a payload whose drop panics in turn.
+    struct PanickingTwice;
+    impl fmt::Display for PanickingTwice {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            struct Bomb;
+            impl Drop for Bomb {
+                fn drop(&mut self) {
+                    panic!("the payload's drop panicked");
+                }
+            }
+            f.write_str("err")?;
+            std::panic::panic_any(Bomb)
+        }
+    }
+
+    #[test]
+    fn a_panic_payload_whose_drop_panics_does_not_escape() {
+        assert_eq!(
+            display_bounded(&PanickingTwice, 100),
+            "err<formatting panicked>"
+        );
+        assert_eq!(
+            debug_bounded(&format_args!("{PanickingTwice}"), 100),
+            "err<formatting panicked>"
         );
     }
 

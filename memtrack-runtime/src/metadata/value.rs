@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::bounded::truncate;
 use crate::config;
+use crate::support::bookkeeping;
 
 /// One metadata value, already truncated.
 ///
@@ -31,10 +32,11 @@ pub enum Value {
 
 impl Value {
     /// Text cut to the current config's
-    /// [`max_metadata_len`](crate::Config::max_metadata_len).
+    /// [`max_metadata_len`](crate::Config::max_metadata_len). memtrack's copy, charged
+    /// to no operation.
     #[must_use]
     pub fn text(s: &str) -> Self {
-        Value::Str(truncate(s, config::get().max_metadata_len()))
+        bookkeeping::untracked(|| Value::Str(truncate(s, config::get().max_metadata_len())))
     }
 }
 

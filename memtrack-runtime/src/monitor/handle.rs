@@ -1,6 +1,5 @@
 //! The monitor thread and the handle that controls it.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
@@ -9,12 +8,16 @@ use std::time::{Duration, Instant};
 use super::MonitorError;
 use super::state::State;
 use crate::config::Config;
+use crate::support::panic_text;
 
 /// Whether a monitor thread is running in this process.
 static RUNNING: AtomicBool = AtomicBool::new(false);
 
 /// Longest [`MonitorHandle::tick_now`] waits for the thread.
 const TICK_WAIT: Duration = Duration::from_secs(10);
+
+/// Longest stopping the monitor waits for a tick in progress to end.
+const STOP_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Default)]
 struct Control {
@@ -62,27 +65,42 @@ pub struct MonitorHandle {
 
 /// Starts the monitor thread with `config`'s intervals and thresholds.
 pub(super) fn spawn(config: Config) -> Result<MonitorHandle, MonitorError> {
-    if RUNNING
-        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
-    {
-        return Err(MonitorError::AlreadyRunning);
-    }
+    let claim = Claim::take().ok_or(MonitorError::AlreadyRunning)?;
     let shared = Arc::new(Shared::default());
     let state = State::start(config);
     let thread_shared = Arc::clone(&shared);
-    let spawned = std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("memtrack-monitor".to_owned())
-        .spawn(move || run(&thread_shared, state));
-    match spawned {
-        Ok(thread) => Ok(MonitorHandle {
-            shared,
-            thread: Some(thread),
-        }),
-        Err(err) => {
-            RUNNING.store(false, Ordering::Release);
-            Err(MonitorError::Spawn(err))
-        }
+        .spawn(move || run(&thread_shared, state))
+        .map_err(MonitorError::Spawn)?;
+    claim.keep();
+    Ok(MonitorHandle {
+        shared,
+        thread: Some(thread),
+    })
+}
+
+/// The process's one monitor slot, taken by a start: given back when dropped, on
+/// every way out of `spawn` (an error, a panic) but the one where the thread runs.
+struct Claim;
+
+impl Claim {
+    fn take() -> Option<Claim> {
+        RUNNING
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+            .then(|| Claim)
+    }
+
+    /// The thread runs: the slot stays taken until its handle stops it.
+    fn keep(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        RUNNING.store(false, Ordering::Release);
     }
 }
 
@@ -131,7 +149,9 @@ impl MonitorHandle {
     }
 
     /// Stops the monitor and waits for its thread to finish (it wakes at once; a
-    /// tick in progress completes first).
+    /// tick in progress completes first). A tick held up by user code (a reclaim
+    /// hook that blocks) is waited for at most 5 seconds; the thread then ends on
+    /// its own when that code returns, and a new monitor may start meanwhile.
     ///
     /// ```
     /// let monitor = memtrack::monitor::start(memtrack::Config::default()).unwrap();
@@ -155,13 +175,33 @@ impl MonitorHandle {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        self.shared.lock().stop = true;
+        let mut control = self.shared.lock();
+        control.stop = true;
         self.shared.wake.notify_all();
-        // Stopped from inside a tick (a reclaim hook or a cache size function that
-        // owned the handle): the loop ends after this tick; joining would wait on
-        // the current thread itself.
+        // Stopped from inside a tick (a reclaim hook that owned the handle): the
+        // loop ends after this tick; waiting would wait on the current thread
+        // itself. Otherwise wait for the thread, but not for ever: a tick stuck in
+        // user code (a reclaim hook that blocks) must not hold the caller; the
+        // thread then ends on its own once that code returns.
         if thread.thread().id() != std::thread::current().id() {
-            let _ = thread.join();
+            let deadline = Instant::now() + STOP_WAIT;
+            while !control.finished {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                control = self
+                    .shared
+                    .wake
+                    .wait_timeout(control, deadline - now)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            let finished = control.finished;
+            drop(control);
+            if finished {
+                let _ = thread.join();
+            }
         }
         RUNNING.store(false, Ordering::Release);
     }
@@ -218,11 +258,11 @@ fn run(shared: &Shared, mut state: State) {
         if requested.is_some() || now >= next_snapshot {
             // A tick never takes the thread down: events and user size functions
             // are already guarded, this is the last line of defence.
-            let _ = catch_unwind(AssertUnwindSafe(|| state.snapshot()));
+            let _ = panic_text::quietly(|| state.snapshot());
             next_snapshot = advance(next_snapshot, interval, now);
         }
         if requested.is_some() || now >= next_cache {
-            let _ = catch_unwind(AssertUnwindSafe(|| state.cache_stats()));
+            let _ = panic_text::quietly(|| state.cache_stats());
             next_cache = advance(next_cache, cache_interval, now);
         }
         if let Some(target) = requested {

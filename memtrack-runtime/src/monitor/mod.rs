@@ -44,7 +44,11 @@
 //! One monitor runs per process: [`start`] while one runs returns
 //! [`MonitorError::AlreadyRunning`] (stop the running one first to change its
 //! config). The thread stops within milliseconds when its [`MonitorHandle`] is
-//! dropped or [stopped](MonitorHandle::stop).
+//! dropped or [stopped](MonitorHandle::stop); a tick held up by user code (a
+//! reclaim hook that blocks) is waited for at most 5 seconds. Cache size functions
+//! never hold a tick longer than
+//! [`cache_size_timeout`](crate::Config::cache_size_timeout) (see
+//! [`caches`](crate::caches)).
 //!
 //! ```
 //! use std::time::Duration;

@@ -56,6 +56,9 @@ impl State {
     /// One `memory_snapshot`, the alerts it calls for, then a reclaim if RSS grew
     /// enough since the last one (or is above the critical threshold).
     pub(super) fn snapshot(&mut self) {
+        // A fresh reading of the cache sizes (bounded in time), which this
+        // snapshot, its alerts and the operation events until the next tick carry.
+        let _ = caches::stats_within(self.config.cache_size_timeout());
         let rss = process::rss_bytes();
         let heap: Option<HeapStats> = alloc::heap_stats();
         let heap_used = heap.map(|h| h.live_bytes);
@@ -130,7 +133,7 @@ impl State {
     /// One `cache_stats_snapshot`, and `cache_at_capacity` for caches that reached
     /// their bound.
     pub(super) fn cache_stats(&mut self) {
-        let stats = caches::all_stats();
+        let stats = caches::stats_within(self.config.cache_size_timeout());
         caches::log_snapshot_with(&stats);
         self.capacity.check(&stats);
     }

@@ -6,7 +6,12 @@ use super::ReclaimReport;
 use crate::events::{Extra, emit};
 use crate::units::{self, mb, mb_signed};
 
+/// Logs `memory_reclaim` (memtrack's own work, charged to no operation).
 pub(super) fn log(r: &ReclaimReport) {
+    crate::events::write(|| event(r));
+}
+
+fn event(r: &ReclaimReport) {
     let mut extra = Extra::new();
     extra.insert_json("hooks", Json::from(r.hooks_run.clone()));
     if !r.hooks_failed.is_empty() {

@@ -1,11 +1,11 @@
 //! Reclaim hooks the application registers.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use super::report::HookFailure;
+use crate::config;
 use crate::support::named_registry::Registry;
-use crate::support::panic_text::panic_text;
+use crate::support::panic_text;
 
 type Hook = Arc<dyn Fn() + Send + Sync>;
 
@@ -66,12 +66,13 @@ impl Drop for ReclaimHook {
 pub(super) fn run_all() -> (Vec<String>, Vec<HookFailure>) {
     let mut ran = Vec::new();
     let mut failed = Vec::new();
+    let max_chars = config::get().max_metadata_len();
     for (_, name, hook) in HOOKS.snapshot() {
-        match catch_unwind(AssertUnwindSafe(|| hook())) {
+        match panic_text::caught(|| hook(), max_chars) {
             Ok(()) => ran.push(name.to_string()),
-            Err(payload) => failed.push(HookFailure {
+            Err(error) => failed.push(HookFailure {
                 name: name.to_string(),
-                error: panic_text(&*payload),
+                error,
             }),
         }
     }

@@ -2,9 +2,12 @@
 //!
 //! - `named_registry`: named entries that handles add and remove (caches, reclaim
 //!   hooks).
-//! - `panic_text`: the text of a caught panic.
+//! - `panic_text`: running user code whose panic must not escape, and the bounded
+//!   text of a caught panic.
 //! - `bounded_text`: a `fmt::Write` that stops at a bound, in characters or bytes.
+//! - `bookkeeping`: memtrack's own work inside an operation, charged to none.
 
+pub(crate) mod bookkeeping;
 pub(crate) mod bounded_text;
 pub(crate) mod named_registry;
 pub(crate) mod panic_text;

@@ -8,6 +8,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::metadata::bounded_name;
+
 /// One entry: its id, its name and its value.
 pub(crate) type Entry<T> = (u64, Arc<str>, T);
 
@@ -25,12 +27,14 @@ impl<T: Clone> Registry<T> {
         }
     }
 
-    /// Adds `value` under `name`, replacing an entry of that name, and returns its id.
+    /// Adds `value` under `name` (cut to [`MAX_NAME_LEN`](crate::metadata::MAX_NAME_LEN)
+    /// characters), replacing an entry of that name, and returns its id.
     pub(crate) fn add(&self, name: &str, value: T) -> u64 {
+        let name: Arc<str> = Arc::from(bounded_name(name));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut entries = self.lock();
-        entries.retain(|(_, n, _)| &**n != name);
-        entries.push((id, Arc::from(name), value));
+        entries.retain(|(_, n, _)| *n != name);
+        entries.push((id, name, value));
         id
     }
 
@@ -42,6 +46,11 @@ impl<T: Clone> Registry<T> {
     /// Whether the entry with this id is still registered.
     pub(crate) fn contains(&self, id: u64) -> bool {
         self.lock().iter().any(|(i, _, _)| *i == id)
+    }
+
+    /// The ids of every entry, in registration order.
+    pub(crate) fn ids(&self) -> Vec<u64> {
+        self.lock().iter().map(|(id, _, _)| *id).collect()
     }
 
     /// A copy of every entry, in registration order.
@@ -75,5 +84,20 @@ mod tests {
         registry.remove(second);
         registry.remove(other);
         assert!(registry.snapshot().is_empty());
+    }
+
+    #[test]
+    fn names_are_bounded() {
+        let registry: Registry<u32> = Registry::new();
+        let long = "c".repeat(1 << 20);
+        registry.add(&long, 1);
+        registry.add(&long, 2);
+        let entries = registry.snapshot();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(
+            entries[0].1.chars().count(),
+            crate::metadata::MAX_NAME_LEN + 1
+        );
+        assert_eq!(entries[0].2, 2);
     }
 }

@@ -11,6 +11,7 @@ use crate::clock;
 use crate::config;
 use crate::metadata::{debug_bounded, display_bounded};
 use crate::process;
+use crate::support::bookkeeping::Kept;
 use crate::units;
 
 impl Tracker {
@@ -35,11 +36,18 @@ impl Tracker {
     /// ```
     pub fn end_with(&self, outcome: Outcome<'_>) {
         let max = config::get().max_metadata_len();
-        match outcome {
-            Outcome::Ok => self.finish(EndedBy::Ok, None),
-            Outcome::Err(e) => self.finish(EndedBy::Err, Some(display_bounded(e, max))),
-            Outcome::ErrDebug(e) => self.finish(EndedBy::Err, Some(debug_bounded(e, max))),
-        }
+        // memtrack's copy of the error text: made and freed charged to no operation.
+        let error = Kept::new(match outcome {
+            Outcome::Ok => None,
+            Outcome::Err(e) => Some(display_bounded(e, max)),
+            Outcome::ErrDebug(e) => Some(debug_bounded(e, max)),
+        });
+        let ended_by = if error.is_some() {
+            EndedBy::Err
+        } else {
+            EndedBy::Ok
+        };
+        self.finish(ended_by, error.as_deref());
     }
 
     /// Ends the operation as failed with `error`'s text.
@@ -68,7 +76,7 @@ impl Tracker {
         self.finish(EndedBy::Panic, None);
     }
 
-    fn finish(&self, ended_by: EndedBy, error: Option<String>) {
+    fn finish(&self, ended_by: EndedBy, error: Option<&str>) {
         if self.ended.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -102,14 +110,14 @@ impl Tracker {
         if verdict == Verdict::Quiet {
             return;
         }
-        let metadata = self.metadata_snapshot();
         crate::events::write(|| {
+            let metadata = self.metadata_snapshot();
             events::operation(&OperationEvent {
                 spike: verdict == Verdict::Spike,
                 op_id: self.op_id(),
                 duration,
                 ended_by,
-                error: error.as_deref(),
+                error,
                 rss_start: self.rss_start,
                 rss_end,
                 heap_start: self.heap_start,

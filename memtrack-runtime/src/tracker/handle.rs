@@ -15,6 +15,7 @@ use crate::events::OpId;
 use crate::metadata::Metadata;
 use crate::process;
 use crate::sites::{self, Site};
+use crate::support::bookkeeping::Kept;
 
 /// How a tracker came to be, which decides what dropping it unended means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +45,8 @@ pub enum Kind {
 #[derive(Debug)]
 pub struct Tracker {
     pub(super) site: &'static Site,
-    /// The name, when it is not the site's (names past the interning limit).
-    pub(super) own_name: Option<Box<str>>,
+    /// The name, when it is not the site's (names past the interning limits).
+    pub(super) own_name: Kept<Option<Box<str>>>,
     /// The operation's number, unique in the process: the last part of its id.
     pub(super) number: u64,
     pub(super) kind: Kind,
@@ -54,7 +55,8 @@ pub struct Tracker {
     pub(super) heap_start: Option<u64>,
     pub(super) ended: AtomicBool,
     pub(super) charge: Charge,
-    pub(super) metadata: Mutex<Metadata>,
+    /// memtrack's bookkeeping: charged to no operation, when stored or freed.
+    pub(super) metadata: Mutex<Kept<Metadata>>,
 }
 
 /// Starts tracking an operation.
@@ -103,7 +105,7 @@ impl Tracker {
         };
         Tracker {
             site,
-            own_name,
+            own_name: Kept::new(own_name),
             number: numbers::next(),
             kind,
             started,
@@ -111,7 +113,7 @@ impl Tracker {
             heap_start,
             ended: AtomicBool::new(false),
             charge: Charge::default(),
-            metadata: Mutex::new(Metadata::new()),
+            metadata: Mutex::new(Kept::new(Metadata::new())),
         }
     }
 

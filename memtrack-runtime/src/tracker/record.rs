@@ -10,6 +10,7 @@ use crate::attribution::Charged;
 use crate::config;
 use crate::metadata::{Metadata, ToValue, Value};
 use crate::process;
+use crate::support::bookkeeping;
 use crate::units;
 
 impl Tracker {
@@ -24,7 +25,7 @@ impl Tracker {
     /// op.end();
     /// ```
     pub fn add_metadata(&self, key: impl Into<Cow<'static, str>>, value: impl ToValue) {
-        self.add_value(key.into(), value.to_value());
+        bookkeeping::untracked(|| self.add_value(key.into(), value.to_value()));
     }
 
     /// Adds one metadata value already converted and truncated: what `#[memtrack]`
@@ -35,26 +36,28 @@ impl Tracker {
         self.add_value(Cow::Borrowed(key), value);
     }
 
+    /// Stores one value: memtrack's bookkeeping (the map, the truncated copy, and
+    /// dropping a value refused), charged to no operation.
     pub(crate) fn add_value(&self, key: Cow<'static, str>, value: Value) {
-        if self.is_ended() {
-            return;
-        }
-        let max_keys = config::get().max_metadata_keys();
-        let value = match value {
-            Value::Str(s) => Value::text(&s),
-            other => other,
-        };
-        self.metadata
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, value, max_keys);
+        bookkeeping::untracked(|| {
+            if self.is_ended() {
+                return;
+            }
+            let max_keys = config::get().max_metadata_keys();
+            let value = match value {
+                Value::Str(s) => Value::text(&s),
+                other => other,
+            };
+            self.metadata
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key, value, max_keys);
+        });
     }
 
+    /// A copy of the metadata, for an event: call it inside `events::write`.
     pub(crate) fn metadata_snapshot(&self) -> Metadata {
-        self.metadata
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        Metadata::clone(&self.metadata.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Marks a step of the operation (`memory_checkpoint`), logged when the
@@ -78,13 +81,19 @@ impl Tracker {
     /// op.end();
     /// ```
     pub fn checkpoint_with(&self, name: &str, fields: &[(&str, &dyn ToValue)]) {
-        let fields = fields
-            .iter()
-            .map(|(k, v)| (Cow::Owned((*k).to_owned()), v.to_value()))
-            .collect();
-        self.checkpoint_values(name, fields, self.charged_now());
+        let charged = self.charged_now();
+        bookkeeping::untracked(|| {
+            let fields = fields
+                .iter()
+                .map(|(k, v)| (Cow::Owned((*k).to_owned()), v.to_value()))
+                .collect();
+            self.checkpoint_values(name, fields, charged);
+        });
     }
 
+    /// A checkpoint with its fields converted, charged `charged` so far; memtrack's
+    /// bookkeeping, run under `bookkeeping::untracked` by its callers (the fields
+    /// are dropped here, logged or not).
     pub(crate) fn checkpoint_values(
         &self,
         name: &str,
@@ -107,12 +116,12 @@ impl Tracker {
         if moved < config::limits().checkpoint_delta_bytes {
             return;
         }
-        let mut metadata = self.metadata_snapshot();
-        for (k, v) in fields {
-            metadata.insert(k, v, config.max_metadata_keys().saturating_add(16));
-        }
-        let checkpoint = Value::text(name);
         crate::events::write(|| {
+            let mut metadata = self.metadata_snapshot();
+            for (k, v) in fields {
+                metadata.insert(k, v, config.max_metadata_keys().saturating_add(16));
+            }
+            let checkpoint = Value::text(name);
             events::checkpoint(&CheckpointEvent {
                 op_id: self.op_id(),
                 checkpoint: &checkpoint.to_string(),

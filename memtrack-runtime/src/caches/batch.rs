@@ -1,0 +1,344 @@
+//! One reading of every cache's size: its jobs (one per size function), the
+//! answers, and how long the caller waits for them.
+//!
+//! Reader threads claim jobs and answer them; the caller waits until every job is
+//! answered or the reading's time is up. Then the reading is abandoned: a job not
+//! yet claimed is never run, and a size function still running is marked as
+//! having timed out, so that no later reading calls it again before it returns.
+
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::Source;
+use crate::support::named_registry::Entry;
+use crate::support::panic_text;
+
+/// What one size function gave: a size, `None` for a cache that no longer exists,
+/// or why there is no size.
+pub(super) type Answer = Result<Option<usize>, String>;
+
+/// Where one job stands.
+#[derive(Debug)]
+enum Slot {
+    Waiting,
+    Running,
+    Answered(Answer),
+}
+
+#[derive(Debug)]
+struct State {
+    slots: Vec<Slot>,
+    answered: usize,
+    /// The caller stopped waiting: nothing more is claimed.
+    abandoned: bool,
+}
+
+/// One reading.
+pub(super) struct Batch {
+    entries: Vec<Entry<Source>>,
+    /// Longest text kept from a size function's panic.
+    max_chars: usize,
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Batch {
+    /// A reading of `entries`; a size function still hung from an earlier reading
+    /// is answered at once, without a job.
+    pub(super) fn new(entries: Vec<Entry<Source>>, max_chars: usize) -> Self {
+        let slots: Vec<Slot> = entries
+            .iter()
+            .map(|(_, _, source)| {
+                if source.state.is_hung() {
+                    Slot::Answered(Err(STILL_RUNNING.to_owned()))
+                } else {
+                    Slot::Waiting
+                }
+            })
+            .collect();
+        let answered = slots
+            .iter()
+            .filter(|s| matches!(s, Slot::Answered(_)))
+            .count();
+        Self {
+            entries,
+            max_chars,
+            state: Mutex::new(State {
+                slots,
+                answered,
+                abandoned: false,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the next job nobody runs yet; `None` when there is none left or the
+    /// caller gave up.
+    pub(super) fn claim(&self) -> Option<usize> {
+        let mut state = self.lock();
+        if state.abandoned {
+            return None;
+        }
+        let next = state
+            .slots
+            .iter()
+            .position(|s| matches!(s, Slot::Waiting))?;
+        state.slots[next] = Slot::Running;
+        Some(next)
+    }
+
+    /// Whether a job is left to claim.
+    pub(super) fn has_work(&self) -> bool {
+        let state = self.lock();
+        !state.abandoned && state.slots.iter().any(|s| matches!(s, Slot::Waiting))
+    }
+
+    /// Runs job `index` on the calling reader thread.
+    pub(super) fn run(&self, index: usize) {
+        let source = &self.entries[index].2;
+        let ran = !source.state.is_hung();
+        let answer = if ran {
+            panic_text::caught(|| (source.size)(), self.max_chars)
+                .map_err(|text| format!("size function panicked: {text}"))
+        } else {
+            Err(STILL_RUNNING.to_owned())
+        };
+        let mut state = self.lock();
+        // Under the reading's lock, so that a caller giving up meanwhile either
+        // sees this answer or marks a function that has not returned yet, never
+        // the one after the other.
+        if ran {
+            source.state.returned();
+        }
+        if state.abandoned {
+            return;
+        }
+        state.slots[index] = Slot::Answered(answer);
+        state.answered += 1;
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// Waits until every job is answered or `timeout` has passed; `stalled` is
+    /// called whenever a slice of the time passes without a new answer while jobs
+    /// wait to be claimed (a size function is slow: ask for another reader). Then
+    /// gives every entry its answer, in registration order.
+    pub(super) fn wait(
+        &self,
+        timeout: Duration,
+        mut stalled: impl FnMut(),
+    ) -> Vec<(Entry<Source>, Answer)> {
+        let deadline = Instant::now().checked_add(timeout);
+        let slice = (timeout / 5).max(Duration::from_millis(1));
+        let mut state = self.lock();
+        let mut seen = state.answered;
+        while state.answered < state.slots.len() {
+            let now = Instant::now();
+            let left = deadline.map_or(slice, |d| d.saturating_duration_since(now));
+            if left.is_zero() {
+                break;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, left.min(slice))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            let waiting = state.slots.iter().any(|s| matches!(s, Slot::Waiting));
+            if state.answered == seen && waiting {
+                drop(state);
+                stalled();
+                state = self.lock();
+            }
+            seen = state.answered;
+        }
+        state.abandoned = true;
+        let slots = std::mem::take(&mut state.slots);
+        for (entry, slot) in self.entries.iter().zip(&slots) {
+            if matches!(slot, Slot::Running) {
+                entry.2.state.timed_out();
+            }
+        }
+        drop(state);
+        let ms = timeout.as_millis();
+        self.entries
+            .iter()
+            .zip(slots)
+            .map(|(entry, slot)| {
+                let answer = match slot {
+                    Slot::Answered(answer) => answer,
+                    Slot::Running => Err(format!("size function timed out after {ms} ms")),
+                    Slot::Waiting => Err(format!(
+                        "not read within {ms} ms: every cache reader thread was busy"
+                    )),
+                };
+                (entry.clone(), answer)
+            })
+            .collect()
+    }
+
+    /// Answers every job not run with `error`, running nothing more.
+    pub(super) fn refuse(&self, error: &str) -> Vec<(Entry<Source>, Answer)> {
+        let mut state = self.lock();
+        state.abandoned = true;
+        let slots = std::mem::take(&mut state.slots);
+        drop(state);
+        self.entries
+            .iter()
+            .zip(slots)
+            .map(|(entry, slot)| {
+                let answer = match slot {
+                    Slot::Answered(answer) => answer,
+                    Slot::Waiting | Slot::Running => Err(error.to_owned()),
+                };
+                (entry.clone(), answer)
+            })
+            .collect()
+    }
+}
+
+/// The answer for a size function that timed out in an earlier reading and has not
+/// returned since: it is not called again meanwhile.
+pub(super) const STILL_RUNNING: &str =
+    "size function has not returned since it timed out; not called again until it does";
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::caches::SizeFnState;
+
+    fn entry(id: u64, size: Option<usize>, calls: &Arc<AtomicUsize>) -> Entry<Source> {
+        let calls = Arc::clone(calls);
+        let source = Source {
+            max_size: None,
+            size: Arc::new(move || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                size
+            }),
+            state: Arc::new(SizeFnState::default()),
+        };
+        (id, Arc::from(format!("c{id}")), source)
+    }
+
+    fn answers(read: Vec<(Entry<Source>, Answer)>) -> Vec<(u64, Answer)> {
+        read.into_iter().map(|((id, _, _), a)| (id, a)).collect()
+    }
+
+    #[test]
+    fn jobs_answered_in_time_are_given_in_registration_order() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let batch = Batch::new(vec![entry(1, Some(4), &calls), entry(2, None, &calls)], 10);
+        assert_eq!(batch.claim(), Some(0));
+        assert_eq!(batch.claim(), Some(1));
+        assert_eq!(batch.claim(), None);
+        batch.run(1);
+        batch.run(0);
+        assert!(!batch.has_work());
+        let read = batch.wait(Duration::from_secs(60), || panic!("not stalled"));
+        assert_eq!(answers(read), [(1, Ok(Some(4))), (2, Ok(None))]);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_reading_out_of_time_marks_the_running_function_and_skips_it_later() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = std::sync::Mutex::new(gate);
+        let counted = Arc::clone(&calls);
+        let slow: Entry<Source> = (
+            1,
+            Arc::from("slow"),
+            Source {
+                max_size: None,
+                size: Arc::new(move || {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let _ = gate.lock().unwrap().recv();
+                    Some(7)
+                }),
+                state: Arc::new(SizeFnState::default()),
+            },
+        );
+        let batch = Arc::new(Batch::new(
+            vec![slow.clone(), entry(2, Some(1), &calls)],
+            10,
+        ));
+        assert_eq!(batch.claim(), Some(0));
+        let reader = {
+            let batch = Arc::clone(&batch);
+            std::thread::spawn(move || batch.run(0))
+        };
+        let mut stalled = 0;
+        let read = batch.wait(Duration::from_millis(5), || stalled += 1);
+        assert!(stalled >= 1);
+        assert_eq!(
+            answers(read),
+            [
+                (1, Err("size function timed out after 5 ms".to_owned())),
+                (
+                    2,
+                    Err("not read within 5 ms: every cache reader thread was busy".to_owned())
+                ),
+            ]
+        );
+        assert!(slow.2.state.is_hung());
+        assert_eq!(
+            batch.claim(),
+            None,
+            "an abandoned reading runs nothing more"
+        );
+
+        // The next reading does not call it while it is hung: it is answered
+        // without a job ...
+        let next = Batch::new(vec![slow.clone()], 10);
+        assert!(!next.has_work());
+        assert_eq!(next.claim(), None);
+        assert_eq!(
+            answers(next.wait(Duration::ZERO, || {})),
+            [(1, Err(STILL_RUNNING.to_owned()))]
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // ... and once the late call returns, it is read again.
+        release.send(()).unwrap();
+        reader.join().unwrap();
+        assert!(!slow.2.state.is_hung());
+        release.send(()).unwrap();
+        let again = Batch::new(vec![slow], 10);
+        assert_eq!(again.claim(), Some(0));
+        again.run(0);
+        assert_eq!(
+            answers(again.wait(Duration::ZERO, || {})),
+            [(1, Ok(Some(7)))]
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn panics_are_answers_with_their_text_cut() {
+        let source = Source {
+            max_size: None,
+            size: Arc::new(|| panic!("{}", "p".repeat(1000))),
+            state: Arc::new(SizeFnState::default()),
+        };
+        let batch = Batch::new(vec![(1, Arc::from("p"), source)], 3);
+        assert_eq!(batch.claim(), Some(0));
+        batch.run(0);
+        assert_eq!(
+            answers(batch.wait(Duration::ZERO, || {})),
+            [(1, Err("size function panicked: ppp…".to_owned()))]
+        );
+    }
+
+    #[test]
+    fn a_refused_reading_answers_every_entry_with_the_reason() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let batch = Batch::new(vec![entry(1, Some(1), &calls)], 10);
+        assert_eq!(answers(batch.refuse("busy")), [(1, Err("busy".to_owned()))]);
+        assert_eq!(batch.claim(), None);
+    }
+}
