@@ -7,7 +7,6 @@ use std::future::Future;
 use crate::attribution;
 use crate::config;
 use crate::metadata::{ToValue, debug_bounded, display_bounded};
-use crate::support::bookkeeping;
 
 pub use crate::future::Scoped;
 pub use crate::metadata::Value;
@@ -104,7 +103,7 @@ pub fn byte_count<T: ByteCount + ?Sized>(v: &T) -> u64 {
 /// `checkpoint!`: a checkpoint of the innermost operation; nothing outside one.
 pub fn checkpoint<const N: usize>(name: &'static str, fields: [(&'static str, Value); N]) {
     attribution::with_current(|op, charged| {
-        bookkeeping::untracked(|| {
+        attribution::untracked(|| {
             let fields = fields
                 .into_iter()
                 .map(|(k, v)| (Cow::Borrowed(k), v))
@@ -116,7 +115,7 @@ pub fn checkpoint<const N: usize>(name: &'static str, fields: [(&'static str, Va
 
 /// `record!`: metadata on the innermost operation; nothing outside one.
 pub fn record<const N: usize>(fields: [(&'static str, Value); N]) {
-    bookkeeping::untracked(|| {
+    attribution::untracked(|| {
         attribution::with_current(|op, _| {
             for (k, v) in fields {
                 op.add(k, v);
@@ -131,7 +130,7 @@ pub fn large_alloc<const N: usize>(
     bytes: u64,
     fields: [(&'static str, Value); N],
 ) {
-    bookkeeping::untracked(|| {
+    attribution::untracked(|| {
         crate::large_allocation::log(
             context,
             bytes,

@@ -35,6 +35,8 @@ use crate::tracker::Tracker;
 
 thread_local! {
     static CURRENT: Cell<*const Frame<'static>> = const { Cell::new(ptr::null()) };
+    /// Set while this thread runs memtrack's own bookkeeping (see [`untracked`]).
+    static BOOKKEEPING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// One open frame.
@@ -263,13 +265,19 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Tracker, Option<Charged>) -> R) ->
     Some(f(frame.tracker, charged))
 }
 
-/// Runs memtrack's own bookkeeping (formatting, logging, metadata) without charging
-/// what it allocates to the operations whose frames are open on this thread.
+/// Runs memtrack's own bookkeeping (formatting, logging, metadata, names) without
+/// charging what it allocates to the operations whose frames are open on this thread.
 ///
 /// Neither the bytes nor the thread's live high-water mark move for the enclosing
 /// operations: what `f` allocates counts toward no operation's `peak_bytes`, and is
-/// owned by the untracked bucket.
+/// owned by the untracked bucket. Bookkeeping nested inside bookkeeping (an event
+/// that formats a metadata value, say) runs as part of the outer stretch, whose
+/// exclusion already covers it: excluding it again would subtract its bytes twice.
 pub(crate) fn untracked<R>(f: impl FnOnce() -> R) -> R {
+    if BOOKKEEPING.replace(true) {
+        return f();
+    }
+    let _leave = LeaveBookkeeping;
     let Some(before) = alloc::thread_counters() else {
         return f();
     };
@@ -287,4 +295,61 @@ pub(crate) fn untracked<R>(f: impl FnOnce() -> R) -> R {
         }
     }
     result
+}
+
+/// Clears the bookkeeping flag when the outermost stretch ends, also when it
+/// unwinds.
+struct LeaveBookkeeping;
+
+impl Drop for LeaveBookkeeping {
+    fn drop(&mut self) {
+        BOOKKEEPING.set(false);
+    }
+}
+
+/// A value memtrack keeps for its own bookkeeping (an operation's metadata, its
+/// name): created under [`untracked`] and, through this wrapper, dropped under it
+/// too, so that neither its bytes nor their release are charged to an operation.
+#[derive(Debug, Default)]
+pub(crate) struct Kept<T: Default>(T);
+
+impl<T: Default> Kept<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(value)
+    }
+}
+
+impl<T: Default> std::ops::Deref for Kept<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Default> std::ops::DerefMut for Kept<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: Default> Drop for Kept<T> {
+    fn drop(&mut self) {
+        let value = std::mem::take(&mut self.0);
+        untracked(|| drop(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_bookkeeping_runs_once_and_the_flag_is_cleared() {
+        let inside = untracked(|| untracked(|| BOOKKEEPING.get()));
+        assert!(inside);
+        assert!(!BOOKKEEPING.get());
+        let unwound = std::panic::catch_unwind(|| untracked(|| panic!("inside")));
+        assert!(unwound.is_err());
+        assert!(!BOOKKEEPING.get());
+    }
 }

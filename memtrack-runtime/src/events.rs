@@ -13,8 +13,9 @@ use std::fmt;
 
 use serde_json::{Map, Value as Json};
 
+use crate::attribution;
 use crate::metadata::{Metadata, Value};
-use crate::support::{bookkeeping, panic_text};
+use crate::support::panic_text;
 
 /// Emits a `tracing` event at target `memtrack` with a level chosen at run time,
 /// through [`write`]: a subscriber that panics loses that one event and nothing
@@ -70,7 +71,7 @@ pub(crate) use emit_charged;
 /// here ([`emit!`] does it); entry points also put the work that prepares an event
 /// in it.
 pub(crate) fn write(f: impl FnOnce()) {
-    bookkeeping::untracked(|| {
+    attribution::untracked(|| {
         let _ = panic_text::quietly(f);
     });
 }

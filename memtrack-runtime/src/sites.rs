@@ -286,7 +286,7 @@ pub fn active_operations() -> u64 {
 /// cut to [`MAX_NAME_LEN`](crate::metadata::MAX_NAME_LEN) characters. memtrack's own
 /// bookkeeping: not charged to the operations whose frames are open.
 pub(crate) fn lookup(name: &str) -> (&'static Site, Option<Box<str>>) {
-    crate::support::bookkeeping::untracked(|| {
+    crate::attribution::untracked(|| {
         let name = crate::metadata::bounded_name(name);
         let site = intern(&name);
         let own_name = (site.name() != name).then(|| Box::from(&*name));

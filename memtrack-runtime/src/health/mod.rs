@@ -181,7 +181,7 @@ pub fn report() -> HealthReport {
 pub fn report_with(config: &Config) -> HealthReport {
     let rss = process::rss_bytes();
     let heap = process::heap();
-    let caches = caches::all_stats();
+    let caches = caches::stats_within(config.cache_size_timeout());
     let threshold = config.unhealthy_rss_mb();
     let unhealthy = rss.filter(|r| *r > mb_to_bytes(threshold));
     HealthReport {

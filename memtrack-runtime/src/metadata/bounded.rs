@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
-use crate::support::bookkeeping;
+use crate::attribution;
 use crate::support::bounded_text::{Bound, BoundedWriter};
 use crate::support::panic_text;
 
@@ -16,7 +16,7 @@ fn write_bounded(
     max_chars: usize,
     write: impl FnOnce(&mut BoundedWriter) -> fmt::Result,
 ) -> String {
-    bookkeeping::untracked(|| {
+    attribution::untracked(|| {
         let mut w = BoundedWriter::new(Bound::Chars(max_chars));
         // A `Display` that panics must not take the host down: its partial output
         // is kept and the panic is reported in the text instead. The panic's

@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::bounded::truncate;
+use crate::attribution;
 use crate::config;
-use crate::support::bookkeeping;
 
 /// One metadata value, already truncated.
 ///
@@ -36,7 +36,7 @@ impl Value {
     /// to no operation.
     #[must_use]
     pub fn text(s: &str) -> Self {
-        bookkeeping::untracked(|| Value::Str(truncate(s, config::get().max_metadata_len())))
+        attribution::untracked(|| Value::Str(truncate(s, config::get().max_metadata_len())))
     }
 }
 

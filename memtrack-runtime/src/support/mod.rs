@@ -5,9 +5,7 @@
 //! - `panic_text`: running user code whose panic must not escape, and the bounded
 //!   text of a caught panic.
 //! - `bounded_text`: a `fmt::Write` that stops at a bound, in characters or bytes.
-//! - `bookkeeping`: memtrack's own work inside an operation, charged to none.
 
-pub(crate) mod bookkeeping;
 pub(crate) mod bounded_text;
 pub(crate) mod named_registry;
 pub(crate) mod panic_text;

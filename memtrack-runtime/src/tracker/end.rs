@@ -7,11 +7,11 @@ use super::events::{self, OperationEvent};
 use super::significance::{self, Figures, Verdict};
 use super::{EndedBy, Kind, Outcome, Tracker};
 use crate::alloc;
+use crate::attribution::Kept;
 use crate::clock;
 use crate::config;
 use crate::metadata::{debug_bounded, display_bounded};
 use crate::process;
-use crate::support::bookkeeping::Kept;
 use crate::units;
 
 impl Tracker {

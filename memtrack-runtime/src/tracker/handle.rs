@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use super::charge::Charge;
 use super::numbers;
 use crate::alloc::{self, OwnerTag};
+use crate::attribution::Kept;
 use crate::attribution::{self, Charged, FrameCharge};
 use crate::clock::{self, Stamp};
 use crate::config;
@@ -15,7 +16,6 @@ use crate::events::OpId;
 use crate::metadata::Metadata;
 use crate::process;
 use crate::sites::{self, Site};
-use crate::support::bookkeeping::Kept;
 
 /// How a tracker came to be, which decides what dropping it unended means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

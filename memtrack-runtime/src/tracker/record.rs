@@ -6,11 +6,11 @@ use std::sync::PoisonError;
 use super::Tracker;
 use super::events::{self, CheckpointEvent};
 use crate::alloc;
+use crate::attribution;
 use crate::attribution::Charged;
 use crate::config;
 use crate::metadata::{Metadata, ToValue, Value};
 use crate::process;
-use crate::support::bookkeeping;
 use crate::units;
 
 impl Tracker {
@@ -25,7 +25,7 @@ impl Tracker {
     /// op.end();
     /// ```
     pub fn add_metadata(&self, key: impl Into<Cow<'static, str>>, value: impl ToValue) {
-        bookkeeping::untracked(|| self.add_value(key.into(), value.to_value()));
+        attribution::untracked(|| self.add_value(key.into(), value.to_value()));
     }
 
     /// Adds one metadata value already converted and truncated: what `#[memtrack]`
@@ -39,7 +39,7 @@ impl Tracker {
     /// Stores one value: memtrack's bookkeeping (the map, the truncated copy, and
     /// dropping a value refused), charged to no operation.
     pub(crate) fn add_value(&self, key: Cow<'static, str>, value: Value) {
-        bookkeeping::untracked(|| {
+        attribution::untracked(|| {
             if self.is_ended() {
                 return;
             }
@@ -82,7 +82,7 @@ impl Tracker {
     /// ```
     pub fn checkpoint_with(&self, name: &str, fields: &[(&str, &dyn ToValue)]) {
         let charged = self.charged_now();
-        bookkeeping::untracked(|| {
+        attribution::untracked(|| {
             let fields = fields
                 .iter()
                 .map(|(k, v)| (Cow::Owned((*k).to_owned()), v.to_value()))
