@@ -21,8 +21,8 @@ static ALLOC: memtrack::Allocator = memtrack::Allocator::system();
 
 const MB: usize = 1 << 20;
 
-/// Every event the runtime writes today (`memory_leak_suspect` is read when present).
-const WRITTEN: [&str; 13] = [
+/// Every event the runtime writes.
+const WRITTEN: [&str; 14] = [
     "memory_operation",
     "memory_spike_operation",
     "memory_checkpoint",
@@ -36,6 +36,7 @@ const WRITTEN: [&str; 13] = [
     "critical_memory_exceeded",
     "memory_growth_detected",
     "memory_reclaim",
+    "memory_leak_suspect",
 ];
 
 /// A block of `mb` megabytes with every page written, so it is resident.
@@ -62,6 +63,8 @@ fn write_runtime_log(log: &Path) {
         .critical_rss_mb((rss_mb() + 150.0).round())
         .heap_growth_mb(50.0)
         .reclaim_rss_growth_mb(50.0)
+        .leak_intervals(1)
+        .leak_growth_mb(1.0)
         .build()
         .expect("config");
     memtrack::config::set(config.clone());
