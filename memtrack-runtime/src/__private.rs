@@ -4,9 +4,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 
-use crate::attribution;
+use crate::bookkeeping;
 use crate::config;
 use crate::metadata::{ToValue, debug_bounded, display_bounded};
+use crate::tracker::frames;
 
 pub use crate::future::Scoped;
 pub use crate::metadata::Value;
@@ -26,7 +27,7 @@ pub fn start(site: &'static Site, kind: Kind) -> Tracker {
 /// Runs a sync function's body inside the operation's frame.
 #[inline]
 pub fn call_sync<R>(op: &Tracker, f: impl FnOnce() -> R) -> R {
-    attribution::scoped(op, f)
+    frames::scoped(op, f)
 }
 
 /// Polls an async function's body inside the operation's frame.
@@ -102,8 +103,8 @@ pub fn byte_count<T: ByteCount + ?Sized>(v: &T) -> u64 {
 
 /// `checkpoint!`: a checkpoint of the innermost operation; nothing outside one.
 pub fn checkpoint<const N: usize>(name: &'static str, fields: [(&'static str, Value); N]) {
-    attribution::with_current(|op, charged| {
-        attribution::untracked(|| {
+    frames::with_current(|op, charged| {
+        bookkeeping::untracked(|| {
             let fields = fields
                 .into_iter()
                 .map(|(k, v)| (Cow::Borrowed(k), v))
@@ -115,8 +116,8 @@ pub fn checkpoint<const N: usize>(name: &'static str, fields: [(&'static str, Va
 
 /// `record!`: metadata on the innermost operation; nothing outside one.
 pub fn record<const N: usize>(fields: [(&'static str, Value); N]) {
-    attribution::untracked(|| {
-        attribution::with_current(|op, _| {
+    bookkeeping::untracked(|| {
+        frames::with_current(|op, _| {
             for (k, v) in fields {
                 op.add(k, v);
             }
@@ -130,7 +131,7 @@ pub fn large_alloc<const N: usize>(
     bytes: u64,
     fields: [(&'static str, Value); N],
 ) {
-    attribution::untracked(|| {
+    bookkeeping::untracked(|| {
         crate::large_allocation::log(
             context,
             bytes,

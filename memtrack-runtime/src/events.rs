@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde_json::{Map, Value as Json};
 
-use crate::attribution;
+use crate::bookkeeping;
 use crate::metadata::{Metadata, Value};
 use crate::support::panic_text;
 
@@ -39,7 +39,7 @@ pub(crate) use emit;
 /// [`emit!`] with the heap bytes charged to an operation appended to the given
 /// fields: `alloc_bytes`, `freed_bytes`, `net_bytes`, `peak_bytes`, `retained_bytes`
 /// and `allocs`, each
-/// absent when `charged` (an `Option` of the attribution's figures) is `None`. Then
+/// absent when `charged` (an `Option` of an operation's figures) is `None`. Then
 /// the `extra` field and the message.
 ///
 /// ```text
@@ -71,7 +71,7 @@ pub(crate) use emit_charged;
 /// here ([`emit!`] does it); entry points also put the work that prepares an event
 /// in it.
 pub(crate) fn write(f: impl FnOnce()) {
-    attribution::untracked(|| {
+    bookkeeping::untracked(|| {
         let _ = panic_text::quietly(f);
     });
 }

@@ -17,8 +17,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::attribution;
 use crate::sites;
+use crate::tracker::frames;
 use crate::tracker::{Kind, Outcome, Tracker};
 
 /// Adds [`track`](Track::track) to every future.
@@ -73,7 +73,7 @@ impl<F: Future> Future for Tracked<F> {
         };
         // SAFETY: see above; `future` stays in place for as long as `self` lives.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        let poll = attribution::scoped(tracker, || future.poll(cx));
+        let poll = frames::scoped(tracker, || future.poll(cx));
         if poll.is_ready() {
             tracker.end_with(Outcome::Ok);
         }
@@ -106,6 +106,6 @@ impl<F: Future> Future for Scoped<'_, F> {
         let tracker = this.tracker;
         // SAFETY: see above.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        attribution::scoped(tracker, || future.poll(cx))
+        frames::scoped(tracker, || future.poll(cx))
     }
 }

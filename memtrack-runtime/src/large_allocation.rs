@@ -3,11 +3,11 @@
 use std::borrow::Cow;
 
 use crate::alloc;
-use crate::attribution;
 use crate::config;
 use crate::events::{self, Extra, OpId, emit};
 use crate::metadata::{Metadata, ToValue, Value};
 use crate::process;
+use crate::tracker::frames;
 use crate::units::mb;
 
 /// Logs `large_allocation` (level warn) when `estimated_bytes` reaches
@@ -43,7 +43,7 @@ pub(crate) fn log(
         for (k, v) in fields {
             metadata.insert(k, v, config.max_metadata_keys());
         }
-        let op = attribution::with_current(|op, _| (op.name().to_owned(), op.number()));
+        let op = frames::with_current(|op, _| (op.name().to_owned(), op.number()));
         let context = Value::text(context).to_string();
         emit_event(&LargeAllocationEvent {
             context: &context,

@@ -5,15 +5,20 @@
 //!
 //! - [`config`]: thresholds with their defaults, a builder, `from_env()`.
 //! - [`metadata`]: metadata values and the central truncation rules.
-//! - [`tracker`]: start / checkpoint / add metadata / end, active operation count.
+//! - [`tracker`]: start / checkpoint / add metadata / end, active operation count;
+//!   its frames (one per call or poll) charge heap memory to the operation that
+//!   allocated it and make it the owner of what it allocates.
 //! - [`sites`]: per-operation-name totals (what the monitor ranks).
-//! - `attribution`: the per-call / per-poll frame that charges heap memory to the
-//!   operation that allocated it.
+//! - [`retained`](mod@retained): which operation name holds the live heap.
+//! - `bookkeeping`: memtrack's own work inside an operation, charged to none.
+//! - `ended_by` and `metrics`: how operations end, and what the exporters read of it
+//!   (counts by path, histograms, alerts).
 //! - [`future`]: the `.track("name")` adapter for futures the attribute cannot wrap.
 //! - [`alloc`]: the counting global allocator and process heap figures.
 //! - [`process`]: resident set size and heap figures of the process.
 //! - [`monitor`], [`reclaim`], [`caches`], [`fetch`], [`health`]: the operational half.
-//! - [`export`]: per-operation metrics for Prometheus and OpenTelemetry.
+//! - [`export`]: per-operation metrics for Prometheus and OpenTelemetry, read at
+//!   collection time.
 //! - [`logging`]: flat JSON logs that the README's `jq` workflow reads directly.
 //! - `events`: the toolkit every event is written with (`emit!`, the `extra` field,
 //!   the `op_id` rule); each event lives next to its domain.
@@ -23,10 +28,11 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod alloc;
-mod attribution;
+mod bookkeeping;
 pub mod caches;
 mod clock;
 pub mod config;
+mod ended_by;
 mod events;
 pub mod export;
 pub mod fetch;
@@ -35,6 +41,7 @@ pub mod health;
 mod large_allocation;
 pub mod logging;
 pub mod metadata;
+mod metrics;
 pub mod monitor;
 pub mod process;
 pub mod reclaim;

@@ -11,8 +11,8 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 use crate::alloc::{OwnerTag, UNTRACKED};
-use crate::export::SiteMetrics;
-use crate::tracker::EndedBy;
+use crate::ended_by::EndedBy;
+use crate::metrics::SiteMetrics;
 use std::sync::{Mutex, PoisonError};
 
 /// Most distinct names interned for [`start`](crate::start); operations with further
@@ -154,7 +154,7 @@ impl Site {
         &self.metrics
     }
 
-    /// Ended operations by path (in [`ENDED_BY`](crate::export::ENDED_BY) order)
+    /// Ended operations by path (in [`ENDED_BY`](crate::metrics::ENDED_BY) order)
     /// and heap allocations charged, read at one go.
     pub(crate) fn outcomes_and_allocs(&self) -> ([u64; 5], u64) {
         let ended = self.ended.load(Ordering::Acquire);
@@ -286,7 +286,7 @@ pub fn active_operations() -> u64 {
 /// cut to [`MAX_NAME_LEN`](crate::metadata::MAX_NAME_LEN) characters. memtrack's own
 /// bookkeeping: not charged to the operations whose frames are open.
 pub(crate) fn lookup(name: &str) -> (&'static Site, Option<Box<str>>) {
-    crate::attribution::untracked(|| {
+    crate::bookkeeping::untracked(|| {
         let name = crate::metadata::bounded_name(name);
         let site = intern(&name);
         let own_name = (site.name() != name).then(|| Box::from(&*name));

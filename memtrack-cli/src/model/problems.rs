@@ -8,7 +8,7 @@ use serde::Serialize;
 /// Distinct unknown event names (or wrong-type pairs) remembered; the rest are
 /// counted under [`OTHER`].
 const MAX_NAMES: usize = 64;
-/// The name standing for every name past [`MAX_NAMES`].
+/// The name standing for every name past the 64 remembered.
 pub const OTHER: &str = "(others)";
 
 /// How many lines had one kind of problem, and the first of them.

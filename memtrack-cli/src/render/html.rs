@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
+pub use super::markup::escape;
 use super::summary::{Block, sections};
-use super::table::Paint;
 use crate::model::Report;
 
 const STYLE: &str = "\
@@ -17,38 +17,6 @@ td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}\
 p{margin:4px 0;font-size:14px}\
 .bad{color:#c62828}.warn{color:#b35900;font-weight:600}.dim{color:#777}\
 .picture{border:1px solid #ddd;margin:8px 0}";
-
-/// Escapes text for HTML.
-///
-/// ```
-/// use memtrack_cli::render::html::escape;
-///
-/// assert_eq!(escape("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
-/// ```
-#[must_use]
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The CSS class of a paint.
-pub(crate) fn class(paint: Paint) -> &'static str {
-    match paint {
-        Paint::None => "",
-        Paint::Bad => "bad",
-        Paint::Warn => "warn",
-        Paint::Dim => "dim",
-    }
-}
 
 /// The page for `report`.
 ///
@@ -78,7 +46,12 @@ pub fn render(report: &Report) -> String {
         for block in &section.blocks {
             match block {
                 Block::Text(text, paint) => {
-                    let _ = writeln!(out, "<p class=\"{}\">{}</p>", class(*paint), escape(text));
+                    let _ = writeln!(
+                        out,
+                        "<p class=\"{}\">{}</p>",
+                        paint.css_class(),
+                        escape(text)
+                    );
                 }
                 Block::Table(table) => out.push_str(&table.to_html()),
                 Block::Gap => {}

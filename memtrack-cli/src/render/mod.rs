@@ -3,6 +3,7 @@
 
 pub mod format;
 pub mod html;
+pub mod markup;
 pub mod style;
 pub mod summary;
 pub mod svg;

@@ -34,6 +34,18 @@ pub enum Paint {
     Dim,
 }
 
+impl Paint {
+    /// The CSS class of this paint in the HTML page.
+    pub(crate) fn css_class(self) -> &'static str {
+        match self {
+            Paint::None => "",
+            Paint::Bad => "bad",
+            Paint::Warn => "warn",
+            Paint::Dim => "dim",
+        }
+    }
+}
+
 impl Cell {
     /// A cell painted with `paint`.
     #[must_use]
@@ -153,7 +165,7 @@ impl Table {
     /// ```
     #[must_use]
     pub fn to_html(&self) -> String {
-        use super::html::{class, escape};
+        use super::markup::escape;
         let align = |a: Align| {
             if a == Align::Right {
                 " class=\"r\""
@@ -172,7 +184,7 @@ impl Table {
                 let (text, paint) = row
                     .get(i)
                     .map_or((String::new(), Paint::None), |c| (c.text.clone(), c.paint));
-                let classes = [class(paint), if *a == Align::Right { "r" } else { "" }]
+                let classes = [paint.css_class(), if *a == Align::Right { "r" } else { "" }]
                     .into_iter()
                     .filter(|c| !c.is_empty())
                     .collect::<Vec<_>>()

@@ -17,10 +17,10 @@
 
 #[cfg(target_os = "linux")]
 mod imp {
+    use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
     use super::super::registry::Slot;
-    use super::super::thread_slot;
 
     const NONE: u8 = 0;
     const CREATING: u8 = 1;
@@ -29,6 +29,8 @@ mod imp {
 
     static STATE: AtomicU8 = AtomicU8::new(NONE);
     static KEY: AtomicUsize = AtomicUsize::new(0);
+    /// What an exiting thread's slot is handed to (the same for every thread).
+    static ON_EXIT: OnceLock<fn(&'static Slot)> = OnceLock::new();
 
     /// Called by the C library when a thread that registered a slot exits.
     extern "C" fn on_thread_exit(value: *mut libc::c_void) {
@@ -38,7 +40,9 @@ mod imp {
         // SAFETY: the only values ever stored under the key are `&'static Slot`
         // references to the registry's static array (see `register`).
         let slot: &'static Slot = unsafe { &*(value as *const Slot) };
-        thread_slot::retire_current(slot);
+        if let Some(on_exit) = ON_EXIT.get() {
+            on_exit(slot);
+        }
     }
 
     /// The process key, created by the first caller; `None` while another thread is
@@ -74,12 +78,13 @@ mod imp {
             .then(|| KEY.load(Ordering::Relaxed) as libc::pthread_key_t)
     }
 
-    /// Arranges for `slot` to be released when the calling thread exits. `false`
+    /// Arranges for `on_exit(slot)` to run when the calling thread exits. `false`
     /// when that cannot be arranged.
-    pub(in super::super) fn register(slot: &'static Slot) -> bool {
+    pub(in super::super) fn register(slot: &'static Slot, on_exit: fn(&'static Slot)) -> bool {
         let Some(key) = key() else {
             return false;
         };
+        let _ = ON_EXIT.set(on_exit);
         let value = slot as *const Slot as *const libc::c_void;
         // SAFETY: `key` was returned by `pthread_key_create` and is never deleted.
         unsafe { libc::pthread_setspecific(key, value) == 0 }
@@ -93,7 +98,7 @@ mod imp {
     /// No exit hook on this platform: a thread's counters cannot stay published
     /// (nothing would unpublish them before the thread's storage goes away), so every
     /// thread counts through the shared totals.
-    pub(in super::super) fn register(_slot: &'static Slot) -> bool {
+    pub(in super::super) fn register(_slot: &'static Slot, _on_exit: fn(&'static Slot)) -> bool {
         false
     }
 }

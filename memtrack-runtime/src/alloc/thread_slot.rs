@@ -548,7 +548,7 @@ fn claim(local: &Local) {
     local.slot.set(Some(slot));
     local.table.set(table);
     local.set_mode(Mode::Slot);
-    if !exit_hook::register(slot) {
+    if !exit_hook::register(slot, retire_current) {
         // Without an exit hook the counters would be left published after the
         // thread's storage is gone: take them back now.
         retire(local);

@@ -75,7 +75,7 @@ fn snapshot_event(stats: &CacheStats) {
 
 /// `cache_at_capacity`: `cache` reached its bound.
 pub(super) fn at_capacity(cache: &CacheStat) {
-    crate::export::alert_raised(crate::export::Alert::CacheAtCapacity);
+    crate::metrics::alert_raised(crate::metrics::Alert::CacheAtCapacity);
     emit!(
         tracing::Level::WARN,
         event = "cache_at_capacity",

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::{CACHES, reader};
-use crate::attribution;
+use crate::bookkeeping;
 use crate::config;
 
 /// One cache's figures.
@@ -123,7 +123,7 @@ pub(crate) fn stats_within(timeout: Duration) -> CacheStats {
 /// no longer exist, and keeps the result as the last reading. memtrack's own work:
 /// charged to no operation.
 pub(super) fn read_all(timeout: Duration) -> Vec<CacheStat> {
-    attribution::untracked(|| {
+    bookkeeping::untracked(|| {
         let entries = CACHES.snapshot();
         if reader::on_reader_thread() {
             // A size function asking for the sizes: it would wait for itself.

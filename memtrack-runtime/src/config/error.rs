@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::metadata::truncate;
+use crate::support::bounded_text::truncate;
 
 /// Longest part of a rejected value repeated in an error, in characters.
 const MAX_ECHOED_CHARS: usize = 64;

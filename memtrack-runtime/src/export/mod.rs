@@ -74,12 +74,9 @@
 //! assert_eq!(op.duration.count, 1);
 //! ```
 
-mod alerts;
 #[cfg(any(feature = "prometheus", feature = "opentelemetry", test))]
 mod catalogue;
-mod histogram;
 mod read;
-mod site_metrics;
 #[cfg(feature = "prometheus")]
 mod snapshot;
 
@@ -88,52 +85,8 @@ pub mod opentelemetry;
 #[cfg(feature = "prometheus")]
 pub mod prometheus;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-
-pub(crate) use alerts::{Alert, raised as alert_raised};
-pub use alerts::{AlertCount, alerts};
-pub use histogram::{DURATION_BUCKETS_SECONDS, HistogramSnapshot, PEAK_BUCKETS_BYTES};
+pub use crate::metrics::{
+    AlertCount, DURATION_BUCKETS_SECONDS, ENDED_BY, HistogramSnapshot, PEAK_BUCKETS_BYTES, alerts,
+    enable_histograms, histograms_enabled,
+};
 pub use read::{OperationMetrics, ProcessMetrics, operations, process};
-pub use site_metrics::ENDED_BY;
-pub(crate) use site_metrics::SiteMetrics;
-
-use crate::sites::Site;
-
-/// Whether ending operations feed the histograms.
-static HISTOGRAMS: AtomicBool = AtomicBool::new(false);
-
-/// Makes every operation that ends from now on feed the duration and peak
-/// histograms. The exporters call it when they are installed; a custom exporter
-/// reading [`operations`] calls it too. It cannot be undone.
-///
-/// ```
-/// memtrack::export::enable_histograms();
-/// assert!(memtrack::export::histograms_enabled());
-/// ```
-pub fn enable_histograms() {
-    HISTOGRAMS.store(true, Ordering::Relaxed);
-}
-
-/// Whether [`enable_histograms`] was called (or an exporter installed).
-#[must_use]
-pub fn histograms_enabled() -> bool {
-    HISTOGRAMS.load(Ordering::Relaxed)
-}
-
-/// Where an operation ends: feeds the histograms when an exporter wants them.
-#[inline]
-pub(crate) fn operation_ended(site: &Site, duration: Duration, peak: Option<u64>) {
-    if HISTOGRAMS.load(Ordering::Relaxed) {
-        record(site, duration, peak);
-    }
-}
-
-/// With the counting allocator, an operation charged nothing peaked at zero bytes.
-#[inline(never)]
-fn record(site: &Site, duration: Duration, peak: Option<u64>) {
-    let peak = peak.or_else(|| crate::alloc::is_counting().then_some(0));
-    site.metrics().record_histograms(duration, peak);
-    #[cfg(feature = "opentelemetry")]
-    opentelemetry::operation_ended(site.name(), duration, peak);
-}

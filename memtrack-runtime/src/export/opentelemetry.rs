@@ -42,7 +42,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{AsyncInstrument, Histogram, Meter};
 
 use super::catalogue::{self as def, Def};
-use super::{DURATION_BUCKETS_SECONDS, OperationMetrics, PEAK_BUCKETS_BYTES, site_metrics};
+use super::{DURATION_BUCKETS_SECONDS, ENDED_BY, OperationMetrics, PEAK_BUCKETS_BYTES};
 use crate::{alloc, caches, reclaim};
 
 /// memtrack's instruments on one meter. Dropping it stops them: the observable
@@ -105,6 +105,7 @@ pub fn register(meter: &Meter) -> Instruments {
             .with_boundaries(PEAK_BUCKETS_BYTES.to_vec())
             .build(),
     });
+    crate::metrics::observe_ends(operation_ended);
     super::enable_histograms();
     Instruments {
         alive,
@@ -168,7 +169,7 @@ fn register_operations(meter: &Meter, alive: &Arc<AtomicBool>) {
         .with_unit(def::ENDED.otel_unit)
         .with_callback(guarded(alive, |observer| {
             for op in super::operations() {
-                for (by, count) in site_metrics::ENDED_BY.iter().zip(op.ended) {
+                for (by, count) in ENDED_BY.iter().zip(op.ended) {
                     observer.observe(
                         count,
                         &[
@@ -333,11 +334,11 @@ fn remove_sink(id: u64) {
 /// Records one ended operation in every registered meter's histograms. Runs
 /// untracked (what the SDK allocates is charged to no operation) and contains any
 /// panic of the SDK.
-pub(super) fn operation_ended(name: &'static str, duration: Duration, peak: Option<u64>) {
+fn operation_ended(name: &'static str, duration: Duration, peak: Option<u64>) {
     if SINK_COUNT.load(Ordering::Relaxed) == 0 {
         return;
     }
-    crate::attribution::untracked(|| {
+    crate::bookkeeping::untracked(|| {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             let sinks = SINKS.read().unwrap_or_else(PoisonError::into_inner);
             let attributes = operation(name);

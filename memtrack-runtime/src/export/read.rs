@@ -1,11 +1,10 @@
 //! Reading the figures at collection time: per operation name, and for the process.
 
-use super::histogram::HistogramSnapshot;
-use super::site_metrics::ENDED_BY;
 use crate::config;
+use crate::ended_by::EndedBy;
+use crate::metrics::{ENDED_BY, HistogramSnapshot};
 use crate::process;
 use crate::sites::{self, Site};
-use crate::tracker::EndedBy;
 use crate::units;
 
 /// The figures of one operation name, summed over every site of that name (two
@@ -96,7 +95,7 @@ impl OperationMetrics {
 /// operation.
 #[must_use]
 pub fn operations() -> Vec<OperationMetrics> {
-    crate::attribution::untracked(|| {
+    crate::bookkeeping::untracked(|| {
         // Sort the sites, not their (large) figures.
         let mut sites: Vec<&'static Site> = sites::all().collect();
         sites.sort_unstable_by(|a, b| a.name().cmp(b.name()));

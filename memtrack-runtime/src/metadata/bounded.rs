@@ -1,14 +1,12 @@
 //! Writing `Display`/`Debug` output with a hard bound on its size.
 
-use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
-use crate::attribution;
-use crate::support::bounded_text::{Bound, BoundedWriter};
+use crate::bookkeeping;
+pub use crate::support::bounded_text::MAX_NAME_LEN;
+use crate::support::bounded_text::{Bound, BoundedWriter, ELLIPSIS};
+pub(crate) use crate::support::bounded_text::{bounded_name, truncate};
 use crate::support::panic_text;
-
-/// Appended to text that was cut.
-pub(crate) const ELLIPSIS: char = '…';
 
 /// memtrack's own copy of a user value's text: bookkeeping, charged to no
 /// operation.
@@ -16,7 +14,7 @@ fn write_bounded(
     max_chars: usize,
     write: impl FnOnce(&mut BoundedWriter) -> fmt::Result,
 ) -> String {
-    attribution::untracked(|| {
+    bookkeeping::untracked(|| {
         let mut w = BoundedWriter::new(Bound::Chars(max_chars));
         // A `Display` that panics must not take the host down: its partial output
         // is kept and the panic is reported in the text instead. The panic's
@@ -60,41 +58,10 @@ pub fn debug_bounded<T: fmt::Debug + ?Sized>(value: &T, max_chars: usize) -> Str
     write_bounded(max_chars, |w| write!(w, "{value:?}"))
 }
 
-/// Longest name kept, in characters: operation names, cache names and reclaim hook
-/// names are cut to it like metadata strings (on a character boundary, then `…`).
-///
-/// ```
-/// let op = memtrack::start("x".repeat(10_000));
-/// assert_eq!(op.name().chars().count(), memtrack::metadata::MAX_NAME_LEN + 1);
-/// assert!(op.name().ends_with('…'));
-/// # op.end();
-/// ```
-pub const MAX_NAME_LEN: usize = 128;
-
-/// `name` cut to [`MAX_NAME_LEN`] characters; borrowed when it fits.
-pub(crate) fn bounded_name(name: &str) -> Cow<'_, str> {
-    if name.len() <= MAX_NAME_LEN || name.chars().nth(MAX_NAME_LEN).is_none() {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(truncate(name, MAX_NAME_LEN))
-    }
-}
-
-/// Cuts `text` to `max_chars` characters on a character boundary, marking the cut.
-pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        None => text.to_owned(),
-        Some((i, _)) => {
-            let mut s = String::with_capacity(i + ELLIPSIS.len_utf8());
-            s.push_str(&text[..i]);
-            s.push(ELLIPSIS);
-            s
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     struct Failing;

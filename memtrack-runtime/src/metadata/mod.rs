@@ -12,7 +12,7 @@ mod bounded;
 mod map;
 mod value;
 
+pub(crate) use bounded::bounded_name;
 pub use bounded::{MAX_NAME_LEN, debug_bounded, display_bounded};
-pub(crate) use bounded::{bounded_name, truncate};
 pub(crate) use map::Metadata;
 pub use value::{ToValue, Value};

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::bounded::truncate;
-use crate::attribution;
+use crate::bookkeeping;
 use crate::config;
 
 /// One metadata value, already truncated.
@@ -36,7 +36,7 @@ impl Value {
     /// to no operation.
     #[must_use]
     pub fn text(s: &str) -> Self {
-        attribution::untracked(|| Value::Str(truncate(s, config::get().max_metadata_len())))
+        bookkeeping::untracked(|| Value::Str(truncate(s, config::get().max_metadata_len())))
     }
 }
 

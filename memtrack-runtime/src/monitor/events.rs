@@ -7,7 +7,7 @@ use super::top::{Basis, IntervalOp, to_json};
 use crate::caches;
 use crate::config::Config;
 use crate::events::{Extra, emit};
-use crate::export::{self, Alert};
+use crate::metrics::{self, Alert};
 use crate::units::{self, mb, mb_signed};
 
 /// The figures of one monitor tick, shared by the snapshot and the alerts.
@@ -78,7 +78,7 @@ pub(super) fn snapshot(t: &Tick<'_>) {
 }
 
 pub(super) fn critical_rss_spike(t: &Tick<'_>, threshold_mb: f64) {
-    export::alert_raised(Alert::CriticalRssSpike);
+    metrics::alert_raised(Alert::CriticalRssSpike);
     let extra = t.extra();
     emit!(
         tracing::Level::ERROR,
@@ -96,7 +96,7 @@ pub(super) fn critical_rss_spike(t: &Tick<'_>, threshold_mb: f64) {
 }
 
 pub(super) fn critical_memory_exceeded(t: &Tick<'_>, threshold_mb: f64) {
-    export::alert_raised(Alert::CriticalMemoryExceeded);
+    metrics::alert_raised(Alert::CriticalMemoryExceeded);
     let extra = t.extra();
     emit!(
         tracing::Level::ERROR,
@@ -116,7 +116,7 @@ pub(super) fn critical_memory_exceeded(t: &Tick<'_>, threshold_mb: f64) {
 }
 
 pub(super) fn memory_growth_detected(t: &Tick<'_>, threshold_mb: f64) {
-    export::alert_raised(Alert::MemoryGrowthDetected);
+    metrics::alert_raised(Alert::MemoryGrowthDetected);
     let mut extra = Extra::new();
     t.insert_top(&mut extra);
     let extra = extra.finish();
@@ -136,7 +136,7 @@ pub(super) fn memory_growth_detected(t: &Tick<'_>, threshold_mb: f64) {
 }
 
 pub(super) fn memory_leak_suspect(suspect: &Suspect, threshold_mb: f64) {
-    export::alert_raised(Alert::MemoryLeakSuspect);
+    metrics::alert_raised(Alert::MemoryLeakSuspect);
     let mut extra = Extra::new();
     extra.insert_json(
         "growth_mb_per_interval",

@@ -1,9 +1,14 @@
 //! A `fmt::Write` that keeps text up to a bound and then refuses more, which stops a
 //! well-behaved `Display` or `Debug` at once and a badly behaved one at its next
 //! write. Metadata counts its bound in characters (what a reader sees), the JSON
-//! formatter in bytes (what a log line costs).
+//! formatter in bytes (what a log line costs). And the one rule for cutting a text
+//! already in hand: [`truncate`] (on a character boundary, then `…`).
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// Appended to text that was cut.
+pub(crate) const ELLIPSIS: char = '…';
 
 /// The bound of a [`BoundedWriter`], and the unit it is counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +98,39 @@ impl fmt::Write for BoundedWriter {
                 self.cut = true;
                 Err(fmt::Error)
             }
+        }
+    }
+}
+
+/// Longest name kept, in characters: operation names, cache names and reclaim hook
+/// names are cut to it like metadata strings (on a character boundary, then `…`).
+///
+/// ```
+/// let op = memtrack::start("x".repeat(10_000));
+/// assert_eq!(op.name().chars().count(), memtrack::metadata::MAX_NAME_LEN + 1);
+/// assert!(op.name().ends_with('…'));
+/// # op.end();
+/// ```
+pub const MAX_NAME_LEN: usize = 128;
+
+/// `name` cut to [`MAX_NAME_LEN`] characters; borrowed when it fits.
+pub(crate) fn bounded_name(name: &str) -> Cow<'_, str> {
+    if name.len() <= MAX_NAME_LEN || name.chars().nth(MAX_NAME_LEN).is_none() {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(truncate(name, MAX_NAME_LEN))
+    }
+}
+
+/// Cuts `text` to `max_chars` characters on a character boundary, marking the cut.
+pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_owned(),
+        Some((i, _)) => {
+            let mut s = String::with_capacity(i + ELLIPSIS.len_utf8());
+            s.push_str(&text[..i]);
+            s.push(ELLIPSIS);
+            s
         }
     }
 }

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::metadata::bounded_name;
+use super::bounded_text::bounded_name;
 
 /// One entry: its id, its name and its value.
 pub(crate) type Entry<T> = (u64, Arc<str>, T);
@@ -96,7 +96,7 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(
             entries[0].1.chars().count(),
-            crate::metadata::MAX_NAME_LEN + 1
+            crate::support::bounded_text::MAX_NAME_LEN + 1
         );
         assert_eq!(entries[0].2, 2);
     }

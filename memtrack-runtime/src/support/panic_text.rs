@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::metadata::truncate;
+use super::bounded_text::truncate;
 
 /// A caught panic's payload.
 pub(crate) type Payload = Box<dyn Any + Send>;

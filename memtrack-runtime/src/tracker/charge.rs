@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
-use crate::attribution::{Charged, FrameCharge};
+use super::frames::{Charged, FrameCharge};
 use crate::units;
 
 #[derive(Debug, Default)]

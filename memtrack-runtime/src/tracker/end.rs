@@ -7,7 +7,7 @@ use super::events::{self, OperationEvent};
 use super::significance::{self, Figures, Verdict};
 use super::{EndedBy, Kind, Outcome, Tracker};
 use crate::alloc;
-use crate::attribution::Kept;
+use crate::bookkeeping::Kept;
 use crate::clock;
 use crate::config;
 use crate::metadata::{debug_bounded, display_bounded};
@@ -97,7 +97,12 @@ impl Tracker {
             ended_by,
             rss_delta.map_or(0, |d| u64::try_from(d).unwrap_or(0)),
         );
-        crate::export::operation_ended(self.site, duration, charged.map(|c| c.peak));
+        crate::metrics::operation_ended(
+            self.site.metrics(),
+            self.site.name(),
+            duration,
+            charged.map(|c| c.peak),
+        );
 
         let figures = Figures {
             duration,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::EndedBy;
-use crate::attribution::Charged;
+use super::frames::Charged;
 use crate::caches;
 use crate::events::{Extra, OpId, emit_charged};
 use crate::metadata::Metadata;

@@ -6,10 +6,10 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use super::charge::Charge;
+use super::frames::{self, Charged, FrameCharge};
 use super::numbers;
 use crate::alloc::{self, OwnerTag};
-use crate::attribution::Kept;
-use crate::attribution::{self, Charged, FrameCharge};
+use crate::bookkeeping::Kept;
 use crate::clock::{self, Stamp};
 use crate::config;
 use crate::events::OpId;
@@ -191,13 +191,13 @@ impl Tracker {
     /// op.end();
     /// ```
     pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
-        attribution::scoped(self, f)
+        frames::scoped(self, f)
     }
 
     /// What this operation has been charged, including its open frame when that frame
     /// is the innermost one on this thread.
     pub(super) fn charged_now(&self) -> Option<Charged> {
-        match attribution::with_current(|t, charged| ptr::eq(t, self).then_some(charged)) {
+        match frames::with_current(|t, charged| ptr::eq(t, self).then_some(charged)) {
             Some(Some(open)) => open,
             _ => self.charged_with(None),
         }

@@ -15,6 +15,7 @@
 mod charge;
 mod end;
 mod events;
+pub(crate) mod frames;
 mod handle;
 mod numbers;
 mod outcome;

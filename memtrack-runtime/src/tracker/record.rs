@@ -5,9 +5,9 @@ use std::sync::PoisonError;
 
 use super::Tracker;
 use super::events::{self, CheckpointEvent};
+use super::frames::Charged;
 use crate::alloc;
-use crate::attribution;
-use crate::attribution::Charged;
+use crate::bookkeeping;
 use crate::config;
 use crate::metadata::{Metadata, ToValue, Value};
 use crate::process;
@@ -25,7 +25,7 @@ impl Tracker {
     /// op.end();
     /// ```
     pub fn add_metadata(&self, key: impl Into<Cow<'static, str>>, value: impl ToValue) {
-        attribution::untracked(|| self.add_value(key.into(), value.to_value()));
+        bookkeeping::untracked(|| self.add_value(key.into(), value.to_value()));
     }
 
     /// Adds one metadata value already converted and truncated: what `#[memtrack]`
@@ -39,7 +39,7 @@ impl Tracker {
     /// Stores one value: memtrack's bookkeeping (the map, the truncated copy, and
     /// dropping a value refused), charged to no operation.
     pub(crate) fn add_value(&self, key: Cow<'static, str>, value: Value) {
-        attribution::untracked(|| {
+        bookkeeping::untracked(|| {
             if self.is_ended() {
                 return;
             }
@@ -82,7 +82,7 @@ impl Tracker {
     /// ```
     pub fn checkpoint_with(&self, name: &str, fields: &[(&str, &dyn ToValue)]) {
         let charged = self.charged_now();
-        attribution::untracked(|| {
+        bookkeeping::untracked(|| {
             let fields = fields
                 .iter()
                 .map(|(k, v)| (Cow::Owned((*k).to_owned()), v.to_value()))

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::attribution::Charged;
+use super::frames::Charged;
 use crate::config::{Config, Limits};
 
 /// The event an ended operation produces.

@@ -4,9 +4,9 @@
 use std::fmt;
 
 use super::super::catalogue::{self as def, Def};
-use super::super::site_metrics::ENDED_BY;
 use super::super::snapshot::Snapshot;
 use super::super::{HistogramSnapshot, OperationMetrics};
+use crate::metrics::ENDED_BY;
 
 /// The type of a metric family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

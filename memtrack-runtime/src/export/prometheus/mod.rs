@@ -196,8 +196,8 @@ mod tests {
     use prometheus_client::encoding::prometheus_text;
 
     use super::*;
+    use crate::ended_by::EndedBy;
     use crate::sites::Site;
-    use crate::tracker::EndedBy;
 
     /// A collector of one fixed snapshot.
     #[derive(Debug)]

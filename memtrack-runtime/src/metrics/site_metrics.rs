@@ -13,10 +13,10 @@ use super::histogram::{
     DURATION_BOUNDS_NANOS, DURATION_BUCKETS_SECONDS, Histogram, HistogramSnapshot, PEAK_BOUNDS,
     PEAK_BUCKETS_BYTES,
 };
-use crate::tracker::EndedBy;
+use crate::ended_by::EndedBy;
 
 /// Every way an operation ends, in the order of
-/// [`OperationMetrics::ended`](super::OperationMetrics::ended).
+/// [`OperationMetrics::ended`](crate::export::OperationMetrics::ended).
 pub const ENDED_BY: [EndedBy; 5] = [
     EndedBy::Ok,
     EndedBy::Err,

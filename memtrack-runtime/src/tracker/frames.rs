@@ -30,13 +30,12 @@
 use std::cell::Cell;
 use std::ptr;
 
-use crate::alloc::{self, Counts, OwnerTag, PeakMark, UNTRACKED};
-use crate::tracker::Tracker;
+use super::Tracker;
+use crate::alloc::{self, Counts, OwnerTag, PeakMark};
+use crate::bookkeeping;
 
 thread_local! {
     static CURRENT: Cell<*const Frame<'static>> = const { Cell::new(ptr::null()) };
-    /// Set while this thread runs memtrack's own bookkeeping (see [`untracked`]).
-    static BOOKKEEPING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// One open frame.
@@ -46,8 +45,9 @@ pub(crate) struct Frame<'a> {
     /// counting allocator, or the operation has a frame open further out).
     start: Option<Counts>,
     mark: PeakMark,
-    /// Counters spent by memtrack's own bookkeeping inside this frame, not charged.
-    excluded: Cell<Counts>,
+    /// The thread's bookkeeping total when the frame opened: what it gained during
+    /// the frame is memtrack's own, not charged.
+    excluded_at_start: Counts,
     /// The owner of what is allocated in this frame, and the one it replaced.
     owner: OwnerTag,
     owner_before: OwnerTag,
@@ -103,7 +103,8 @@ struct Movement {
 
 impl Frame<'_> {
     fn movement(&self, start: Counts, now: Counts) -> Movement {
-        let moved = now.since(&start).less(&self.excluded.get());
+        let excluded = bookkeeping::excluded_so_far().since(&self.excluded_at_start);
+        let moved = now.since(&start).less(&excluded);
         Movement {
             moved,
             owned: alloc::owner_bytes_here(self.owner).wrapping_sub(self.owned_at_start),
@@ -213,7 +214,7 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
         tracker,
         start,
         mark,
-        excluded: Cell::new(Counts::default()),
+        excluded_at_start: bookkeeping::excluded_so_far(),
         owner,
         owner_before,
         owned_at_start: if start.is_some() {
@@ -263,93 +264,4 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Tracker, Option<Charged>) -> R) ->
     };
     let charged = frame.tracker.charged_with(open);
     Some(f(frame.tracker, charged))
-}
-
-/// Runs memtrack's own bookkeeping (formatting, logging, metadata, names) without
-/// charging what it allocates to the operations whose frames are open on this thread.
-///
-/// Neither the bytes nor the thread's live high-water mark move for the enclosing
-/// operations: what `f` allocates counts toward no operation's `peak_bytes`, and is
-/// owned by the untracked bucket. Bookkeeping nested inside bookkeeping (an event
-/// that formats a metadata value, say) runs as part of the outer stretch, whose
-/// exclusion already covers it: excluding it again would subtract its bytes twice.
-pub(crate) fn untracked<R>(f: impl FnOnce() -> R) -> R {
-    if BOOKKEEPING.replace(true) {
-        return f();
-    }
-    let _leave = LeaveBookkeeping;
-    let Some(before) = alloc::thread_counters() else {
-        return f();
-    };
-    let owner_before = alloc::enter_owner(UNTRACKED);
-    let result = alloc::without_peak(f);
-    alloc::leave_owner(owner_before);
-    if let Some(after) = alloc::thread_counters() {
-        let spent = after.since(&before);
-        let mut ptr = CURRENT.get();
-        // SAFETY: as in `with_current`: every frame in the chain is live on this
-        // thread's stack while it is linked, and the chain is only read here.
-        while let Some(frame) = unsafe { ptr.as_ref() } {
-            frame.excluded.set(frame.excluded.get().plus(&spent));
-            ptr = frame.prev;
-        }
-    }
-    result
-}
-
-/// Clears the bookkeeping flag when the outermost stretch ends, also when it
-/// unwinds.
-struct LeaveBookkeeping;
-
-impl Drop for LeaveBookkeeping {
-    fn drop(&mut self) {
-        BOOKKEEPING.set(false);
-    }
-}
-
-/// A value memtrack keeps for its own bookkeeping (an operation's metadata, its
-/// name): created under [`untracked`] and, through this wrapper, dropped under it
-/// too, so that neither its bytes nor their release are charged to an operation.
-#[derive(Debug, Default)]
-pub(crate) struct Kept<T: Default>(T);
-
-impl<T: Default> Kept<T> {
-    pub(crate) const fn new(value: T) -> Self {
-        Self(value)
-    }
-}
-
-impl<T: Default> std::ops::Deref for Kept<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T: Default> std::ops::DerefMut for Kept<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
-
-impl<T: Default> Drop for Kept<T> {
-    fn drop(&mut self) {
-        let value = std::mem::take(&mut self.0);
-        untracked(|| drop(value));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nested_bookkeeping_runs_once_and_the_flag_is_cleared() {
-        let inside = untracked(|| untracked(|| BOOKKEEPING.get()));
-        assert!(inside);
-        assert!(!BOOKKEEPING.get());
-        let unwound = std::panic::catch_unwind(|| untracked(|| panic!("inside")));
-        assert!(unwound.is_err());
-        assert!(!BOOKKEEPING.get());
-    }
 }
