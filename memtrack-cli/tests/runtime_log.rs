@@ -21,24 +21,6 @@ static ALLOC: memtrack::Allocator = memtrack::Allocator::system();
 
 const MB: usize = 1 << 20;
 
-/// Every event the runtime writes.
-const WRITTEN: [&str; 14] = [
-    "memory_operation",
-    "memory_spike_operation",
-    "memory_checkpoint",
-    "large_allocation",
-    "fetch_response",
-    "memory_monitor_started",
-    "memory_snapshot",
-    "cache_stats_snapshot",
-    "cache_at_capacity",
-    "critical_rss_spike",
-    "critical_memory_exceeded",
-    "memory_growth_detected",
-    "memory_reclaim",
-    "memory_leak_suspect",
-];
-
 /// A block of `mb` megabytes with every page written, so it is resident.
 fn resident(mb: usize) -> Vec<u8> {
     let mut block = vec![0_u8; mb * MB];
@@ -149,7 +131,7 @@ fn the_report_uses_every_line_the_runtime_writes() {
             .or_insert(0) += 1;
     }
     let written: BTreeSet<&str> = by_event.keys().map(String::as_str).collect();
-    for kind in WRITTEN {
+    for kind in EVENTS {
         assert!(
             written.contains(kind),
             "the workload wrote no {kind}: {by_event:?}"
@@ -340,7 +322,7 @@ fn the_report_knows_every_event_the_runtime_sources_name() {
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../memtrack-runtime/src");
     let mut found = BTreeSet::new();
     walk(&sources, &mut found);
-    for name in WRITTEN {
+    for name in EVENTS {
         assert!(found.contains(name), "the runtime no longer names {name}");
     }
     for name in &found {
