@@ -66,33 +66,50 @@ impl Drop for LeaveBookkeeping {
     }
 }
 
+/// A value that tells cheaply whether dropping it may free heap memory.
+pub(crate) trait MayHoldHeap {
+    /// `false` only when dropping the value frees nothing.
+    fn may_hold_heap(&self) -> bool;
+}
+
+impl<T> MayHoldHeap for Option<T> {
+    fn may_hold_heap(&self) -> bool {
+        self.is_some()
+    }
+}
+
 /// A value memtrack keeps for its own bookkeeping (an operation's metadata, its
 /// name): created under [`untracked`] and, through this wrapper, dropped under it
 /// too, so that neither its bytes nor their release are charged to an operation.
+/// A value that holds no heap (no name of its own, no metadata: the common case)
+/// is dropped as it is, without the cost of a bookkeeping stretch.
 #[derive(Debug, Default)]
-pub(crate) struct Kept<T: Default>(T);
+pub(crate) struct Kept<T: Default + MayHoldHeap>(T);
 
-impl<T: Default> Kept<T> {
+impl<T: Default + MayHoldHeap> Kept<T> {
     pub(crate) const fn new(value: T) -> Self {
         Self(value)
     }
 }
 
-impl<T: Default> std::ops::Deref for Kept<T> {
+impl<T: Default + MayHoldHeap> std::ops::Deref for Kept<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.0
     }
 }
 
-impl<T: Default> std::ops::DerefMut for Kept<T> {
+impl<T: Default + MayHoldHeap> std::ops::DerefMut for Kept<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.0
     }
 }
 
-impl<T: Default> Drop for Kept<T> {
+impl<T: Default + MayHoldHeap> Drop for Kept<T> {
     fn drop(&mut self) {
+        if !self.0.may_hold_heap() {
+            return;
+        }
         let value = std::mem::take(&mut self.0);
         untracked(|| drop(value));
     }

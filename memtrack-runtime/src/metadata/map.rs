@@ -16,6 +16,12 @@ pub(crate) struct Metadata {
     dropped: u32,
 }
 
+impl crate::bookkeeping::MayHoldHeap for Metadata {
+    fn may_hold_heap(&self) -> bool {
+        self.entries.capacity() > 0
+    }
+}
+
 impl Metadata {
     pub(crate) const fn new() -> Self {
         Self {
