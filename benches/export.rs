@@ -61,6 +61,13 @@ fn scrape(c: &mut Criterion, names: usize) {
         text.lines().count()
     );
     let mut group = c.benchmark_group("export/scrape");
+    // What a scrape reads before it writes anything.
+    group.bench_function(format!("read_operations_{names}_names"), |b| {
+        b.iter(|| black_box(memtrack::export::operations()));
+    });
+    group.bench_function(format!("read_retained_{names}_names"), |b| {
+        b.iter(|| black_box(memtrack::retained()));
+    });
     group.bench_function(format!("prometheus_text_{names}_names"), |b| {
         b.iter(|| black_box(memtrack::export::prometheus::encode_text()));
     });

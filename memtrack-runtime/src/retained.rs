@@ -103,11 +103,27 @@ pub fn reading() -> Option<Reading> {
     // both figures.
     let owners = alloc::owners_live(tags::count())?;
     let heap = alloc::heap_stats()?;
-    let holders = by_name(&owners, heap.small_live_bytes);
+    let mut holders = by_name(&owners, heap.small_live_bytes);
+    sort(&mut holders);
     Some(Reading {
         live_bytes: heap.live_bytes,
         holders,
     })
+}
+
+/// Every holder as [`retained`] lists them, in the order their names were first
+/// given an owner tag: cheaper than sorting, and the same from one reading to the
+/// next.
+#[cfg(feature = "prometheus")]
+pub(crate) fn unsorted() -> Option<Vec<Retained>> {
+    let owners = alloc::owners_live(tags::count())?;
+    let heap = alloc::heap_stats()?;
+    Some(by_name(&owners, heap.small_live_bytes))
+}
+
+/// Most bytes first, then by name.
+fn sort(holders: &mut [Retained]) {
+    holders.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(b.name)));
 }
 
 /// The name of owner `tag`, if it names anything.
@@ -122,7 +138,7 @@ fn name_of(tag: alloc::OwnerTag) -> Option<&'static str> {
 }
 
 /// Per-name figures from per-owner counters, sharing `small_live` (the exact live
-/// bytes of small blocks) by live samples.
+/// bytes of small blocks) by live samples; in the order of the owner tags.
 pub(crate) fn by_name(owners: &[OwnerLive], small_live: u64) -> Vec<Retained> {
     let sampled_total: u128 = owners
         .iter()
@@ -172,23 +188,24 @@ pub(crate) fn by_name(owners: &[OwnerLive], small_live: u64) -> Vec<Retained> {
         )),
         None => {}
     }
-    let mut merged: HashMap<&'static str, Retained> = HashMap::with_capacity(shares.len());
+    // Sites of one name are one holder, listed where the first of them is.
+    let mut at: HashMap<&'static str, usize> = HashMap::with_capacity(shares.len());
+    let mut list: Vec<Retained> = Vec::with_capacity(shares.len());
     for (name, r) in shares {
-        merged
-            .entry(name)
-            .and_modify(|m| {
+        match at.get(name).and_then(|&i| list.get_mut(i)) {
+            Some(m) => {
                 m.bytes = m.bytes.saturating_add(r.bytes);
                 m.blocks = m.blocks.saturating_add(r.blocks);
                 m.exact_bytes = m.exact_bytes.saturating_add(r.exact_bytes);
                 m.exact_blocks = m.exact_blocks.saturating_add(r.exact_blocks);
-            })
-            .or_insert(r);
+            }
+            None => {
+                at.insert(name, list.len());
+                list.push(r);
+            }
+        }
     }
-    let mut list: Vec<Retained> = merged
-        .into_values()
-        .filter(|r| r.bytes > 0 || r.blocks > 0)
-        .collect();
-    list.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(b.name)));
+    list.retain(|r| r.bytes > 0 || r.blocks > 0);
     list
 }
 

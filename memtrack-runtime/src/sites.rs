@@ -250,15 +250,72 @@ pub(crate) mod tags {
 /// assert!(memtrack::sites::all().any(|s| s.name() == "listed-op"));
 /// ```
 pub fn all() -> impl Iterator<Item = &'static Site> {
-    let mut next = HEAD.load(Ordering::Acquire);
+    listed_from(HEAD.load(Ordering::Acquire))
+}
+
+/// The sites of the list from `first` (a value of `HEAD`) on.
+fn listed_from(first: *mut Site) -> impl Iterator<Item = &'static Site> {
+    let mut next = first;
     std::iter::from_fn(move || {
-        // SAFETY: only `&'static Site`s are ever linked into the list (`register`
-        // takes `&'static self`), and a linked site is never unlinked, so every
-        // non-null pointer in the chain is valid for 'static.
+        // SAFETY: `first` is a value `HEAD` held and only `&'static Site`s are ever
+        // linked into the list (`register` takes `&'static self`); a linked site is
+        // never unlinked, so every non-null pointer in the chain is valid for
+        // 'static.
         let site: &'static Site = unsafe { next.as_ref()? };
         next = site.next.load(Ordering::Acquire);
         Some(site)
     })
+}
+
+/// Every site that has started at least one operation, sorted by name (sites of
+/// one name side by side, newest first among them).
+///
+/// The order is kept between calls: the list of sites only grows at its head, so a
+/// call sorts only the sites registered since the last one and merges them in.
+pub(crate) fn by_name() -> Vec<&'static Site> {
+    /// The sites in name order, and the head of the list when they were read.
+    struct Sorted {
+        head: usize,
+        sites: Vec<&'static Site>,
+    }
+    static SORTED: Mutex<Sorted> = Mutex::new(Sorted {
+        head: 0,
+        sites: Vec::new(),
+    });
+
+    crate::bookkeeping::untracked(|| {
+        let mut sorted = SORTED.lock().unwrap_or_else(PoisonError::into_inner);
+        let head = HEAD.load(Ordering::Acquire);
+        let known = sorted.head;
+        let mut new: Vec<&'static Site> = listed_from(head)
+            .take_while(|site| !ptr::eq(*site, known as *const Site))
+            .collect();
+        if !new.is_empty() {
+            // Stable: newest first among sites of one name, as `all` lists them.
+            new.sort_by(|a, b| a.name().cmp(b.name()));
+            let old = std::mem::take(&mut sorted.sites);
+            sorted.sites = merge_by_name(new, old);
+            sorted.head = head as usize;
+        }
+        sorted.sites.clone()
+    })
+}
+
+/// The union of two lists sorted by name; on equal names `newer` comes first.
+fn merge_by_name(newer: Vec<&'static Site>, older: Vec<&'static Site>) -> Vec<&'static Site> {
+    let mut merged = Vec::with_capacity(newer.len() + older.len());
+    let mut newer = newer.into_iter().peekable();
+    let mut older = older.into_iter().peekable();
+    while let (Some(n), Some(o)) = (newer.peek(), older.peek()) {
+        if n.name() <= o.name() {
+            merged.extend(newer.next());
+        } else {
+            merged.extend(older.next());
+        }
+    }
+    merged.extend(newer);
+    merged.extend(older);
+    merged
 }
 
 /// Totals of every site, newest first.
@@ -358,5 +415,53 @@ mod tests {
             ),
             (2, 1, 1, 1, 10, 4, 7)
         );
+    }
+
+    /// `by_name` holds, in name order and once each, every site listed before it
+    /// was called and only sites listed after (other tests register sites at the
+    /// same time).
+    fn assert_by_name_is_the_list_sorted() {
+        let set = |sites: &mut dyn Iterator<Item = &'static Site>| {
+            sites
+                .map(|s| ptr::from_ref(s) as usize)
+                .collect::<std::collections::BTreeSet<usize>>()
+        };
+        let before = set(&mut all());
+        let listed = by_name();
+        let after = set(&mut all());
+        assert!(listed.windows(2).all(|w| w[0].name() <= w[1].name()));
+        let listed_set = set(&mut listed.iter().copied());
+        assert_eq!(listed_set.len(), listed.len(), "a site is listed twice");
+        assert!(before.is_subset(&listed_set));
+        assert!(listed_set.is_subset(&after));
+    }
+
+    #[test]
+    fn the_name_order_takes_in_sites_registered_between_readings() {
+        static FIRST: Site = Site::new("sites-order-m");
+        static SAME_NAME: Site = Site::new("sites-order-m");
+        FIRST.on_start();
+        assert_by_name_is_the_list_sorted();
+        // New names before, between and after the known ones, one equal to a known
+        // name, and sites registered from other threads while readings are taken.
+        SAME_NAME.on_start();
+        for name in ["sites-order-a", "sites-order-z", "sites-order-m2"] {
+            intern(name).on_start();
+        }
+        assert_by_name_is_the_list_sorted();
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                scope.spawn(move || {
+                    for i in 0..50 {
+                        intern(&format!("sites-order-thread-{t}-{i}")).on_start();
+                        if i % 10 == 0 {
+                            let _ = by_name();
+                        }
+                    }
+                });
+            }
+        });
+        assert_by_name_is_the_list_sorted();
+        assert_by_name_is_the_list_sorted();
     }
 }

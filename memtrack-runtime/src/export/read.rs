@@ -96,9 +96,7 @@ impl OperationMetrics {
 #[must_use]
 pub fn operations() -> Vec<OperationMetrics> {
     crate::bookkeeping::untracked(|| {
-        // Sort the sites, not their (large) figures.
-        let mut sites: Vec<&'static Site> = sites::all().collect();
-        sites.sort_unstable_by(|a, b| a.name().cmp(b.name()));
+        let sites = sites::by_name();
         let mut list: Vec<OperationMetrics> = Vec::with_capacity(sites.len());
         for site in sites {
             let op = OperationMetrics::of(site);

@@ -15,7 +15,7 @@ pub(crate) struct Snapshot {
     pub(crate) heap: bool,
     /// Whether the histograms are recorded.
     pub(crate) histograms: bool,
-    /// Live heap per name, most bytes first (counting allocator only).
+    /// Live heap per name, in owner-tag order (counting allocator only).
     pub(crate) retained: Option<Vec<Retained>>,
     pub(crate) process: ProcessMetrics,
     /// Registered caches, in registration order.
@@ -27,7 +27,7 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     /// Reads every figure now.
     pub(crate) fn read() -> Self {
-        let retained = crate::retained();
+        let retained = crate::retained::unsorted();
         Snapshot {
             ops: super::operations(),
             heap: crate::alloc::is_counting(),

@@ -94,7 +94,50 @@ pub(super) trait Encoder {
         kind: Kind,
         samples: &mut dyn Iterator<Item = Sample<'a>>,
     ) -> fmt::Result;
+
+    /// Writes the family `def` of type `kind` with integer samples per operation:
+    /// for each of `ops`, one sample per entry of `second` (a second label's key and
+    /// plain values), or a single one when `second` is `None`. `value(op, j)` is the
+    /// value of `op`'s sample `j`.
+    ///
+    /// The same as [`family`](Self::family) with those samples; an encoder may write
+    /// them faster.
+    fn ints_per_op(
+        &mut self,
+        def: &'static Def,
+        kind: Kind,
+        ops: &[OperationMetrics],
+        second: Option<(&'static str, &[&'static str])>,
+        value: &dyn Fn(&OperationMetrics, usize) -> u64,
+    ) -> fmt::Result {
+        let per_op = second.map_or(1, |(_, values)| values.len());
+        self.family(
+            def,
+            kind,
+            &mut ops.iter().enumerate().flat_map(|(i, o)| {
+                (0..per_op).map(move |j| Sample {
+                    labels: Labels::operation(
+                        i,
+                        o.name,
+                        second.and_then(|(key, values)| Some((key, *values.get(j)?))),
+                    ),
+                    value: Value::Int(value(o, j)),
+                })
+            }),
+        )
+    }
 }
+
+/// The `ended_by` label values, in [`ENDED_BY`] order.
+const ENDED_BY_LABELS: [&str; ENDED_BY.len()] = {
+    let mut labels = [""; ENDED_BY.len()];
+    let mut i = 0;
+    while i < ENDED_BY.len() {
+        labels[i] = ENDED_BY[i].as_str();
+        i += 1;
+    }
+    labels
+};
 
 /// Whether `value` holds no character any format escapes.
 fn is_plain(value: &str) -> bool {
@@ -104,35 +147,26 @@ fn is_plain(value: &str) -> bool {
 /// Writes every family of `s` to `encoder`, in exposition order.
 pub(super) fn write(s: &Snapshot, encoder: &mut impl Encoder) -> fmt::Result {
     let ops = &s.ops;
-    per_op(encoder, &def::STARTED, Kind::Counter, ops, |o| {
-        Value::Int(o.started)
-    })?;
-    encoder.family(
+    encoder.ints_per_op(&def::STARTED, Kind::Counter, ops, None, &|o, _| o.started)?;
+    encoder.ints_per_op(
         &def::ENDED,
         Kind::Counter,
-        &mut ops.iter().enumerate().flat_map(|(i, o)| {
-            ENDED_BY.iter().zip(o.ended).map(move |(by, count)| Sample {
-                labels: Labels::operation(i, o.name, Some(("ended_by", by.as_str()))),
-                value: Value::Int(count),
-            })
-        }),
+        ops,
+        Some(("ended_by", &ENDED_BY_LABELS)),
+        &|o, j| o.ended.get(j).copied().unwrap_or(0),
     )?;
-    per_op(encoder, &def::ACTIVE, Kind::Gauge, ops, |o| {
-        Value::Int(o.active)
-    })?;
+    encoder.ints_per_op(&def::ACTIVE, Kind::Gauge, ops, None, &|o, _| o.active)?;
     if s.heap {
-        per_op(encoder, &def::ALLOCATED, Kind::Counter, ops, |o| {
-            Value::Int(o.allocated_bytes)
+        encoder.ints_per_op(&def::ALLOCATED, Kind::Counter, ops, None, &|o, _| {
+            o.allocated_bytes
         })?;
-        per_op(encoder, &def::FREED, Kind::Counter, ops, |o| {
-            Value::Int(o.freed_bytes)
-        })?;
-        per_op(encoder, &def::ALLOCATIONS, Kind::Counter, ops, |o| {
-            Value::Int(o.allocations)
+        encoder.ints_per_op(&def::FREED, Kind::Counter, ops, None, &|o, _| o.freed_bytes)?;
+        encoder.ints_per_op(&def::ALLOCATIONS, Kind::Counter, ops, None, &|o, _| {
+            o.allocations
         })?;
     }
-    per_op(encoder, &def::RSS_GROWTH, Kind::Counter, ops, |o| {
-        Value::Int(o.rss_growth_bytes)
+    encoder.ints_per_op(&def::RSS_GROWTH, Kind::Counter, ops, None, &|o, _| {
+        o.rss_growth_bytes
     })?;
     if s.histograms {
         per_op(encoder, &def::DURATION, Kind::Histogram, ops, |o| {

@@ -34,6 +34,7 @@
 
 mod client;
 mod exposition;
+mod line_buffer;
 mod text;
 
 use std::fmt;
@@ -113,13 +114,10 @@ pub fn encode_text() -> String {
     super::enable_histograms();
     let snapshot = Snapshot::read();
     // About 3.6 KB per operation name with the histograms, plus the process figures.
-    let mut out = String::with_capacity(8 * 1024 + snapshot.ops.len() * 3_700);
-    // Writing to a String cannot fail.
-    let _ = exposition::write(
-        &snapshot,
-        &mut text::TextEncoder::new(&mut out, &snapshot.ops),
-    );
-    out
+    let mut encoder = text::TextEncoder::new(&snapshot.ops, 8 * 1024 + snapshot.ops.len() * 3_700);
+    // Writing to memory cannot fail.
+    let _ = exposition::write(&snapshot, &mut encoder);
+    encoder.finish()
 }
 
 /// memtrack's metrics alone, in the OpenMetrics text format (ending with `# EOF`),
@@ -234,12 +232,9 @@ mod tests {
             registry.register_collector(Box::new(Fixed(snapshot.clone())));
             let mut via_client = String::new();
             prometheus_text::encode(&mut via_client, &registry).unwrap();
-            let mut direct = String::new();
-            exposition::write(
-                &snapshot,
-                &mut text::TextEncoder::new(&mut direct, &snapshot.ops),
-            )
-            .unwrap();
+            let mut encoder = text::TextEncoder::new(&snapshot.ops, 0);
+            exposition::write(&snapshot, &mut encoder).unwrap();
+            let direct = encoder.finish();
             assert_eq!(direct, via_client);
             assert!(direct.contains(
                 "memtrack_operation_peak_bytes_bucket{operation=\"prom-same-plain\",le=\"4.194304e+06\"} 1\n"
