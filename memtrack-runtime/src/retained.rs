@@ -21,10 +21,8 @@
 //! assert!(memtrack::retained().is_none());
 //! ```
 
-use std::collections::HashMap;
-
-use crate::alloc::{self, BLOCK_UNIT, OwnerLive, UNTRACKED};
-use crate::sites::{OVERFLOW_NAME, tags};
+use crate::alloc::{self, BLOCK_UNIT, OwnerLive, OwnerTag, UNTRACKED};
+use crate::sites::{self, OVERFLOW_NAME, tags};
 
 /// The name under which blocks allocated outside every operation are reported.
 pub const UNTRACKED_NAME: &str = "untracked";
@@ -111,9 +109,8 @@ pub fn reading() -> Option<Reading> {
     })
 }
 
-/// Every holder as [`retained`] lists them, in the order their names were first
-/// given an owner tag: cheaper than sorting, and the same from one reading to the
-/// next.
+/// Every holder as [`retained`] lists them, in name order (cheaper than by bytes:
+/// the sites' name order is kept between readings).
 #[cfg(feature = "prometheus")]
 pub(crate) fn unsorted() -> Option<Vec<Retained>> {
     let owners = alloc::owners_live(tags::count())?;
@@ -121,9 +118,78 @@ pub(crate) fn unsorted() -> Option<Vec<Retained>> {
     Some(by_name(&owners, heap.small_live_bytes))
 }
 
-/// Most bytes first, then by name.
+/// Most bytes first, then by name (`holders` come in name order, which a stable
+/// sort keeps among equal bytes).
 fn sort(holders: &mut [Retained]) {
-    holders.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(b.name)));
+    holders.sort_by_key(|h| std::cmp::Reverse(h.bytes));
+}
+
+/// One holder per name, in name order, from per-owner figures: owners whose sites
+/// share a name (two functions annotated with one name; the untracked bucket or
+/// the overflow tag and a site of the same name) are summed.
+///
+/// The sites' name order is kept between readings ([`sites::by_name`]), so this
+/// compares each name with its neighbour once and looks up the few owners without
+/// a site of their own (untracked, overflow) by binary search: no hashing, no
+/// sorting of names.
+fn merge_by_name(shares: Vec<(OwnerTag, Retained)>) -> Vec<Retained> {
+    const NO_GROUP: u32 = u32::MAX;
+    let sorted = sites::by_name();
+    let mut names: Vec<&'static str> = Vec::with_capacity(sorted.len());
+    let mut group_of_tag: Vec<u32> = vec![NO_GROUP; tags::count()];
+    for site in sorted {
+        if names.last() != Some(&site.name()) {
+            names.push(site.name());
+        }
+        let group = u32::try_from(names.len() - 1).unwrap_or(NO_GROUP);
+        if let Some(slot) = group_of_tag.get_mut(site.owner_tag() as usize) {
+            // The overflow tag is shared by many sites and named apart.
+            if site.owner_tag() != tags::OVERFLOW && site.owner_tag() != UNTRACKED {
+                *slot = group;
+            }
+        }
+    }
+    let mut groups: Vec<Option<Retained>> = vec![None; names.len()];
+    // Holders whose name no site has (the untracked bucket, usually), by name.
+    let mut apart: Vec<Retained> = Vec::new();
+    for (tag, r) in shares {
+        let group = match group_of_tag.get(tag as usize) {
+            Some(&g) if g != NO_GROUP => Some(g as usize),
+            // Untracked, overflow, or a site given its tag and not yet listed.
+            _ => names.binary_search(&r.name).ok(),
+        };
+        let slot = match group.and_then(|g| groups.get_mut(g)) {
+            Some(slot) => slot,
+            None => match apart.iter_mut().position(|a| a.name == r.name) {
+                Some(i) => {
+                    add_to(&mut apart[i], &r);
+                    continue;
+                }
+                None => {
+                    apart.push(r);
+                    continue;
+                }
+            },
+        };
+        match slot {
+            Some(held) => add_to(held, &r),
+            None => *slot = Some(r),
+        }
+    }
+    let mut list: Vec<Retained> = groups.into_iter().flatten().collect();
+    for r in apart {
+        let at = list.partition_point(|l| l.name < r.name);
+        list.insert(at, r);
+    }
+    list
+}
+
+/// Adds `r`'s figures to `held`'s.
+fn add_to(held: &mut Retained, r: &Retained) {
+    held.bytes = held.bytes.saturating_add(r.bytes);
+    held.blocks = held.blocks.saturating_add(r.blocks);
+    held.exact_bytes = held.exact_bytes.saturating_add(r.exact_bytes);
+    held.exact_blocks = held.exact_blocks.saturating_add(r.exact_blocks);
 }
 
 /// The name of owner `tag`, if it names anything.
@@ -138,13 +204,13 @@ fn name_of(tag: alloc::OwnerTag) -> Option<&'static str> {
 }
 
 /// Per-name figures from per-owner counters, sharing `small_live` (the exact live
-/// bytes of small blocks) by live samples; in the order of the owner tags.
+/// bytes of small blocks) by live samples; in name order.
 pub(crate) fn by_name(owners: &[OwnerLive], small_live: u64) -> Vec<Retained> {
     let sampled_total: u128 = owners
         .iter()
         .map(|o| u128::try_from(o.sampled_bytes).unwrap_or(0))
         .sum();
-    let mut shares: Vec<(&'static str, Retained)> = Vec::with_capacity(owners.len());
+    let mut shares: Vec<(OwnerTag, Retained)> = Vec::with_capacity(owners.len());
     let mut shared_out: u64 = 0;
     for owner in owners {
         let Some(name) = name_of(owner.owner) else {
@@ -161,7 +227,7 @@ pub(crate) fn by_name(owners: &[OwnerLive], small_live: u64) -> Vec<Retained> {
         let exact_blocks = u64::try_from(owner.exact_blocks).unwrap_or(0);
         let small_blocks = u64::try_from(owner.sampled_blocks).unwrap_or(0) / BLOCK_UNIT;
         shares.push((
-            name,
+            owner.owner,
             Retained {
                 name,
                 bytes: exact_bytes.saturating_add(share),
@@ -174,10 +240,10 @@ pub(crate) fn by_name(owners: &[OwnerLive], small_live: u64) -> Vec<Retained> {
     // The untracked bucket takes the small bytes not shared out (its own share, and
     // all of them when nothing was sampled), so the total is exact.
     let rest = small_live.saturating_sub(shared_out);
-    match shares.iter_mut().find(|(name, _)| *name == UNTRACKED_NAME) {
+    match shares.iter_mut().find(|(tag, _)| *tag == UNTRACKED) {
         Some((_, untracked)) => untracked.bytes = untracked.bytes.saturating_add(rest),
         None if rest > 0 => shares.push((
-            UNTRACKED_NAME,
+            UNTRACKED,
             Retained {
                 name: UNTRACKED_NAME,
                 bytes: rest,
@@ -188,23 +254,7 @@ pub(crate) fn by_name(owners: &[OwnerLive], small_live: u64) -> Vec<Retained> {
         )),
         None => {}
     }
-    // Sites of one name are one holder, listed where the first of them is.
-    let mut at: HashMap<&'static str, usize> = HashMap::with_capacity(shares.len());
-    let mut list: Vec<Retained> = Vec::with_capacity(shares.len());
-    for (name, r) in shares {
-        match at.get(name).and_then(|&i| list.get_mut(i)) {
-            Some(m) => {
-                m.bytes = m.bytes.saturating_add(r.bytes);
-                m.blocks = m.blocks.saturating_add(r.blocks);
-                m.exact_bytes = m.exact_bytes.saturating_add(r.exact_bytes);
-                m.exact_blocks = m.exact_blocks.saturating_add(r.exact_blocks);
-            }
-            None => {
-                at.insert(name, list.len());
-                list.push(r);
-            }
-        }
-    }
+    let mut list = merge_by_name(shares);
     list.retain(|r| r.bytes > 0 || r.blocks > 0);
     list
 }
@@ -247,5 +297,42 @@ mod tests {
                 exact_blocks: 0
             }]
         );
+    }
+
+    #[test]
+    fn owners_of_one_name_are_one_holder_in_name_order() {
+        use crate::sites::Site;
+        static ONE: Site = Site::new("retained-merge-b");
+        static TWIN: Site = Site::new("retained-merge-b");
+        static OTHER: Site = Site::new("retained-merge-a");
+        static NAMED_UNTRACKED: Site = Site::new(UNTRACKED_NAME);
+        for site in [&ONE, &TWIN, &OTHER, &NAMED_UNTRACKED] {
+            site.on_start();
+        }
+        let list = by_name(
+            &[
+                owner(ONE.owner_tag(), 3000, 0),
+                owner(UNTRACKED, 100, 0),
+                owner(TWIN.owner_tag(), 5000, 0),
+                owner(OTHER.owner_tag(), 7000, 0),
+                owner(NAMED_UNTRACKED.owner_tag(), 11, 0),
+            ],
+            0,
+        );
+        let find = |name: &str| list.iter().filter(|r| r.name == name).collect::<Vec<_>>();
+        assert_eq!(find("retained-merge-b").len(), 1);
+        assert_eq!(find("retained-merge-b")[0].exact_bytes, 8000);
+        assert_eq!(find("retained-merge-b")[0].exact_blocks, 2);
+        assert_eq!(find("retained-merge-a")[0].bytes, 7000);
+        // The untracked bucket and a site named like it are one holder.
+        assert_eq!(find(UNTRACKED_NAME).len(), 1);
+        assert_eq!(find(UNTRACKED_NAME)[0].bytes, 111);
+        assert!(list.windows(2).all(|w| w[0].name < w[1].name));
+        // By bytes for `retained`, equal bytes in name order.
+        let mut sorted = list.clone();
+        sort(&mut sorted);
+        assert!(sorted.windows(2).all(
+            |w| w[0].bytes > w[1].bytes || (w[0].bytes == w[1].bytes && w[0].name < w[1].name)
+        ));
     }
 }

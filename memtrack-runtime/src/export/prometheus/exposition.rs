@@ -126,6 +126,27 @@ pub(super) trait Encoder {
             }),
         )
     }
+
+    /// Writes the histogram family `def` with one histogram per operation,
+    /// `histogram(op)`, labelled by the operation's name.
+    ///
+    /// The same as [`family`](Self::family) with those samples; an encoder may write
+    /// them faster.
+    fn histograms_per_op(
+        &mut self,
+        def: &'static Def,
+        ops: &[OperationMetrics],
+        histogram: &dyn Fn(&OperationMetrics) -> &HistogramSnapshot,
+    ) -> fmt::Result {
+        self.family(
+            def,
+            Kind::Histogram,
+            &mut ops.iter().enumerate().map(|(i, o)| Sample {
+                labels: Labels::operation(i, o.name, None),
+                value: Value::Histogram(histogram(o)),
+            }),
+        )
+    }
 }
 
 /// The `ended_by` label values, in [`ENDED_BY`] order.
@@ -169,13 +190,9 @@ pub(super) fn write(s: &Snapshot, encoder: &mut impl Encoder) -> fmt::Result {
         o.rss_growth_bytes
     })?;
     if s.histograms {
-        per_op(encoder, &def::DURATION, Kind::Histogram, ops, |o| {
-            Value::Histogram(&o.duration)
-        })?;
+        encoder.histograms_per_op(&def::DURATION, ops, &|o| &o.duration)?;
         if s.heap {
-            per_op(encoder, &def::PEAK, Kind::Histogram, ops, |o| {
-                Value::Histogram(&o.peak)
-            })?;
+            encoder.histograms_per_op(&def::PEAK, ops, &|o| &o.peak)?;
         }
     }
     if let Some(held) = &s.retained {
@@ -223,24 +240,6 @@ pub(super) fn write(s: &Snapshot, encoder: &mut impl Encoder) -> fmt::Result {
         &def::RECLAIM_TIME,
         Kind::Counter,
         Value::Float(r.time.as_secs_f64()),
-    )
-}
-
-/// A family of one sample per operation name.
-fn per_op<'a>(
-    encoder: &mut impl Encoder,
-    def: &'static Def,
-    kind: Kind,
-    ops: &'a [OperationMetrics],
-    value: impl Fn(&'a OperationMetrics) -> Value<'a>,
-) -> fmt::Result {
-    encoder.family(
-        def,
-        kind,
-        &mut ops.iter().enumerate().map(|(i, o)| Sample {
-            labels: Labels::operation(i, o.name, None),
-            value: value(o),
-        }),
     )
 }
 

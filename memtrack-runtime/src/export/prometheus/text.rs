@@ -7,8 +7,8 @@
 
 use std::fmt::{self, Write as _};
 
-use super::super::OperationMetrics;
 use super::super::catalogue::{Base, Def};
+use super::super::{HistogramSnapshot, OperationMetrics};
 use super::exposition::{Encoder, Kind, Labels, Sample, Value};
 use super::line_buffer::LineBuffer;
 
@@ -173,6 +173,31 @@ impl Encoder for TextEncoder {
         Ok(())
     }
 
+    /// Per operation, the start of its bucket lines (name, labels, `le="`) is
+    /// rendered once; each bucket line is then that, the bound's end, and the count.
+    fn histograms_per_op(
+        &mut self,
+        def: &'static Def,
+        ops: &[OperationMetrics],
+        histogram: &dyn Fn(&OperationMetrics) -> &HistogramSnapshot,
+    ) -> fmt::Result {
+        let name = self.header(def, Kind::Histogram);
+        let names = HistogramNames::of(&name);
+        for (i, op) in ops.iter().enumerate() {
+            let open = self.ops.get(i).unwrap_or_default();
+            let h = histogram(op);
+            push_histogram(
+                &mut self.out,
+                &mut self.bucket,
+                &mut self.le,
+                &names,
+                open,
+                h,
+            );
+        }
+        Ok(())
+    }
+
     fn family<'a>(
         &mut self,
         def: &'static Def,
@@ -198,38 +223,70 @@ impl Encoder for TextEncoder {
                     let labels = &mut self.labels;
                     labels.clear();
                     push_labels(labels, &self.ops, &sample.labels);
-                    let bucket = &mut self.bucket;
-                    bucket.clear();
-                    bucket.push_str(&name);
-                    bucket.push_str("_bucket");
-                    match labels.as_str().strip_suffix('}') {
-                        Some(open) => {
-                            bucket.push_str(open);
-                            bucket.push_str(",le=\"");
-                        }
-                        None => bucket.push_str("{le=\""),
-                    }
-                    let le = le_values(&mut self.le, h.bounds);
-                    let mut cumulative: u64 = 0;
-                    for (le, count) in le.iter().zip(h.bucket_counts()) {
-                        cumulative = cumulative.saturating_add(*count);
-                        out.push_str(bucket.as_str());
-                        out.push_str(le);
-                        out.push_str(itoa::Buffer::new().format(cumulative));
-                        out.push_ascii(b'\n');
-                    }
-                    out.push_str(&name);
-                    out.push_str("_sum");
-                    out.push_str(labels.as_str());
-                    push_float(out, h.sum);
-                    out.push_str(&name);
-                    out.push_str("_count");
-                    out.push_str(labels.as_str());
-                    push_int(out, h.count);
+                    let open = labels.as_str().strip_suffix('}').unwrap_or_default();
+                    let names = HistogramNames::of(&name);
+                    push_histogram(out, &mut self.bucket, &mut self.le, &names, open, h);
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// The names of a histogram's lines.
+struct HistogramNames {
+    bucket: String,
+    sum: String,
+    count: String,
+}
+
+impl HistogramNames {
+    fn of(name: &str) -> Self {
+        Self {
+            bucket: format!("{name}_bucket"),
+            sum: format!("{name}_sum"),
+            count: format!("{name}_count"),
+        }
+    }
+}
+
+/// The lines of histogram `h` whose label set, without its closing brace, is
+/// `open` (`{operation="x"`; empty for no label): its start is rendered once into
+/// `bucket`, then each bucket line is that, the bound's end and the count.
+fn push_histogram(
+    out: &mut LineBuffer,
+    bucket: &mut LineBuffer,
+    le_cache: &mut Option<(&'static [f64], Vec<String>)>,
+    names: &HistogramNames,
+    open: &str,
+    h: &HistogramSnapshot,
+) {
+    bucket.clear();
+    bucket.push_str(&names.bucket);
+    if open.is_empty() {
+        bucket.push_str("{le=\"");
+    } else {
+        bucket.push_str(open);
+        bucket.push_str(",le=\"");
+    }
+    let mut cumulative: u64 = 0;
+    for (le, count) in le_values(le_cache, h.bounds).iter().zip(h.bucket_counts()) {
+        cumulative = cumulative.saturating_add(*count);
+        out.push_str(bucket.as_str());
+        out.push_str(le);
+        out.push_str(itoa::Buffer::new().format(cumulative));
+        out.push_ascii(b'\n');
+    }
+    for (name, value) in [(&names.sum, None), (&names.count, Some(h.count))] {
+        out.push_str(name);
+        if !open.is_empty() {
+            out.push_str(open);
+            out.push_ascii(b'}');
+        }
+        match value {
+            None => push_float(out, h.sum),
+            Some(count) => push_int(out, count),
+        }
     }
 }
 
