@@ -5,8 +5,10 @@
 //! installed (`apt-get install prometheus`).
 #![cfg(feature = "prometheus")]
 
+mod support;
+
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -199,29 +201,6 @@ fn wait_for(prometheus: &str, promql: &str, expected: f64, log: &Path) {
     );
 }
 
-fn promtool_check(text: &str) {
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool check metrics:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn prometheus_stores_what_the_scenario_planted() {
     if !installed("prometheus") || !installed("promtool") {
@@ -245,7 +224,10 @@ fn prometheus_stores_what_the_scenario_planted() {
 
     // What the service exposes once the scenario is over: its counters are final.
     let text = get(&format!("{}/metrics", service.base)).expect("GET /metrics");
-    promtool_check(&text);
+    assert!(
+        support::promtool::check_metrics(&text),
+        "promtool is installed"
+    );
     let ok_fetches =
         "memtrack_operations_ended_total{operation=\"article-fetch-smry-fast\",ended_by=\"ok\"}";
     assert_eq!(exposed(&text, ok_fetches), 12.0);

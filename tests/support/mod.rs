@@ -2,6 +2,8 @@
 //! logs every operation, and lookups by operation name.
 #![allow(dead_code)]
 
+pub mod promtool;
+
 use std::sync::Once;
 use std::time::Duration;
 
