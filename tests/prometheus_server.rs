@@ -31,30 +31,11 @@ fn installed(program: &str) -> bool {
 
 /// The example service, built with the features this test was built with.
 fn service_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile dir");
     let mut features = vec!["prometheus"];
     if cfg!(feature = "opentelemetry") {
         features.push("opentelemetry");
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "--example", "service", "--features"]);
-    build.arg(features.join(","));
-    if profile_dir.ends_with("release") {
-        build.arg("--release");
-    }
-    let status = build
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo build --example service");
-    assert!(status.success());
-    profile_dir
-        .join("examples")
-        .join(format!("service{}", std::env::consts::EXE_SUFFIX))
+    support::service::binary(&features)
 }
 
 /// A child process killed when the test ends, however it ends.

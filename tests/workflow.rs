@@ -3,6 +3,8 @@
 //! JSON log it wrote and check that each finds exactly the lines the scenario planted.
 //! When `jq` is installed, the README's own commands are run as printed too.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -10,30 +12,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-/// The example binary, brought up to date first (`cargo test` builds examples too,
-/// but not when only this test is selected).
-fn service_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile dir");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "--example", "service"]);
-    if profile_dir.ends_with("release") {
-        build.arg("--release");
-    }
-    let status = build
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo build --example service");
-    assert!(status.success());
-    profile_dir
-        .join("examples")
-        .join(format!("service{}", std::env::consts::EXE_SUFFIX))
-}
 
 struct Run {
     log: PathBuf,
@@ -46,7 +24,7 @@ struct Run {
 /// lets it exit.
 fn run_scenario(dir: &Path) -> Run {
     let log = dir.join("memtrack-service.log");
-    let mut child = Command::new(service_binary())
+    let mut child = Command::new(support::service::binary(&[]))
         .args(["--scenario", "--hold", "--log"])
         .arg(&log)
         .env_remove("MEMTRACK_LOG_FILE")

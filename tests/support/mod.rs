@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod promtool;
+pub mod service;
 
 use std::sync::Once;
 use std::time::Duration;
