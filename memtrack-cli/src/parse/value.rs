@@ -31,6 +31,39 @@ impl<T> Read<T> {
 /// A string borrowed from the line when it has no escapes.
 pub type Text<'de> = Cow<'de, str>;
 
+/// `null` as absent; an array or an object read through and reported wrong (for a
+/// reader of one scalar type).
+macro_rules! null_absent_containers_wrong {
+    () => {
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Read::Null)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq).map(|()| Read::Wrong("an array"))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            drain_map(map).map(|()| Read::Wrong("an object"))
+        }
+    };
+}
+
+/// The reader as a seed (each reads one value of any JSON type).
+macro_rules! seed_of_any_value {
+    ($($reader:ty),* $(,)?) => {
+        $(impl<'de> DeserializeSeed<'de> for $reader {
+            type Value = <Self as Visitor<'de>>::Value;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+        })*
+    };
+}
+
+seed_of_any_value!(Number, Str, Bool, AnyNumber, Numbers);
+
+/// The listed scalar visits reported wrong, each with the name of what it found.
 macro_rules! wrong_for_the_rest {
     ($($method:ident($ty:ty) => $name:literal),* $(,)?) => {
         $(fn $method<E: serde::de::Error>(self, _: $ty) -> Result<Self::Value, E> {
@@ -74,30 +107,13 @@ impl<'de> Visitor<'de> for Number {
         Ok(Read::Value(v))
     }
 
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::Null)
-    }
-
     wrong_for_the_rest! {
         visit_bool(bool) => "a boolean",
         visit_str(&str) => "a string",
         visit_borrowed_str(&'de str) => "a string",
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        drain_seq(seq).map(|()| Read::Wrong("an array"))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| Read::Wrong("an object"))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Number {
-    type Value = Read<f64>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    null_absent_containers_wrong!();
 }
 
 /// Reads a string, borrowed from the line when it holds no escape.
@@ -118,10 +134,6 @@ impl<'de> Visitor<'de> for Str {
         Ok(Read::Value(Cow::Owned(v.to_owned())))
     }
 
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::Null)
-    }
-
     wrong_for_the_rest! {
         visit_bool(bool) => "a boolean",
         visit_u64(u64) => "a number",
@@ -129,20 +141,7 @@ impl<'de> Visitor<'de> for Str {
         visit_f64(f64) => "a number",
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        drain_seq(seq).map(|()| Read::Wrong("an array"))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| Read::Wrong("an object"))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Str {
-    type Value = Read<Text<'de>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    null_absent_containers_wrong!();
 }
 
 /// Reads a boolean.
@@ -159,10 +158,6 @@ impl<'de> Visitor<'de> for Bool {
         Ok(Read::Value(v))
     }
 
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::Null)
-    }
-
     wrong_for_the_rest! {
         visit_u64(u64) => "a number",
         visit_i64(i64) => "a number",
@@ -171,20 +166,7 @@ impl<'de> Visitor<'de> for Bool {
         visit_borrowed_str(&'de str) => "a string",
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        drain_seq(seq).map(|()| Read::Wrong("an array"))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        drain_map(map).map(|()| Read::Wrong("an object"))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Bool {
-    type Value = Read<bool>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
+    null_absent_containers_wrong!();
 }
 
 /// Reads a value of a field nobody asked for: its number when it is one (cache sizes
@@ -233,13 +215,6 @@ impl<'de> Visitor<'de> for AnyNumber {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for AnyNumber {
-    type Value = Option<f64>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 /// Reads a JSON array of numbers (non-numbers inside make the whole value wrong).
 pub struct Numbers;
 
@@ -282,13 +257,6 @@ impl<'de> Visitor<'de> for Numbers {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         drain_map(map).map(|()| Read::Wrong("an object"))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Numbers {
-    type Value = Read<Vec<f64>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
