@@ -42,6 +42,34 @@ impl TextEncoder {
     pub(super) fn finish(self) -> String {
         self.out.into_string()
     }
+
+    /// Writes the `# HELP` and `# TYPE` lines of a family; returns the name its
+    /// samples carry.
+    fn header(&mut self, def: &'static Def, kind: Kind) -> String {
+        let mut name = String::with_capacity(def.prometheus.len() + 16);
+        name.push_str(def.prometheus);
+        name.push_str(match def.base {
+            Base::None => "",
+            Base::Bytes => "_bytes",
+            Base::Seconds => "_seconds",
+        });
+        if kind == Kind::Counter {
+            name.push_str("_total");
+        }
+        let out = &mut self.out;
+        out.push_str("# HELP ");
+        out.push_str(&name);
+        out.push_ascii(b' ');
+        push_escaped(out, def.help, false);
+        out.push_str("\n# TYPE ");
+        out.push_str(&name);
+        out.push_str(match kind {
+            Kind::Counter => " counter\n",
+            Kind::Gauge => " gauge\n",
+            Kind::Histogram => " histogram\n",
+        });
+        name
+    }
 }
 
 /// The `{operation="<name>"` of every operation, side by side in one string (read
@@ -101,36 +129,6 @@ fn le_values<'c>(
         *cache = Some((bounds, values));
     }
     cache.as_ref().map_or(&[], |(_, v)| v)
-}
-
-impl TextEncoder {
-    /// Writes the `# HELP` and `# TYPE` lines of a family; returns the name its
-    /// samples carry.
-    fn header(&mut self, def: &'static Def, kind: Kind) -> String {
-        let mut name = String::with_capacity(def.prometheus.len() + 16);
-        name.push_str(def.prometheus);
-        name.push_str(match def.base {
-            Base::None => "",
-            Base::Bytes => "_bytes",
-            Base::Seconds => "_seconds",
-        });
-        if kind == Kind::Counter {
-            name.push_str("_total");
-        }
-        let out = &mut self.out;
-        out.push_str("# HELP ");
-        out.push_str(&name);
-        out.push_ascii(b' ');
-        push_escaped(out, def.help, false);
-        out.push_str("\n# TYPE ");
-        out.push_str(&name);
-        out.push_str(match kind {
-            Kind::Counter => " counter\n",
-            Kind::Gauge => " gauge\n",
-            Kind::Histogram => " histogram\n",
-        });
-        name
-    }
 }
 
 impl Encoder for TextEncoder {
