@@ -51,34 +51,6 @@ macro_rules! fields {
     };
 }
 
-fields!(
-    /// The numeric fields of every memtrack event.
-    Numbers_, f64, NumberKey {
-        duration_ms, rss_start_mb, rss_end_mb, rss_delta_mb, heap_start_mb, heap_end_mb,
-        heap_delta_mb, alloc_bytes, freed_bytes, net_bytes, peak_bytes, allocs,
-        retained_bytes, elapsed_ms, rss_mb, heap_used_mb, heap_total_mb,
-        heap_used_delta_mb, uptime_minutes, active_operations, initial_heap_mb,
-        initial_rss_mb, critical_rss_threshold_mb, critical_spike_threshold_mb,
-        threshold_mb, delta_mb, current_heap_mb, content_length_bytes, status,
-        estimated_bytes, reclaim_duration_ms, rss_before_mb, rss_after_mb, freed_mb,
-        size, max_size, intervals, retained_mb, total_growth_mb, threshold_bytes,
-        cache_count,
-    }
-);
-
-fields!(
-    /// The string fields the report uses.
-    Texts, Text<'de>, TextKey {
-        op_name, ended_by, error, url_host, source, checkpoint, context, operation,
-        reason, cache, top_operations_basis, top_operation, action,
-    }
-);
-
-fields!(
-    /// The boolean fields the report uses.
-    Flags, bool, FlagKey { success, effective, large, slow }
-);
-
 /// The numeric fields of every memtrack event.
 pub type NumberFields<'de> = Numbers_<'de>;
 
@@ -96,9 +68,25 @@ enum Key {
     Other,
 }
 
-/// Declares the one lookup from a JSON key to [`Key`].
-macro_rules! key_lookup {
+/// Declares the structs of numeric, string and boolean fields and the one lookup
+/// from a JSON key to [`Key`], from one list of each.
+macro_rules! event_fields {
     (number { $($n:ident),* $(,)? } text { $($t:ident),* $(,)? } flag { $($f:ident),* $(,)? }) => {
+        fields!(
+            /// The numeric fields of every memtrack event.
+            Numbers_, f64, NumberKey { $($n),* }
+        );
+
+        fields!(
+            /// The string fields the report uses.
+            Texts, Text<'de>, TextKey { $($t),* }
+        );
+
+        fields!(
+            /// The boolean fields the report uses.
+            Flags, bool, FlagKey { $($f),* }
+        );
+
         fn key_of(key: &str) -> Key {
             match key {
                 $(stringify!($n) => Key::Number(NumberKey::$n),)*
@@ -116,7 +104,7 @@ macro_rules! key_lookup {
     };
 }
 
-key_lookup! {
+event_fields! {
     number {
         duration_ms, rss_start_mb, rss_end_mb, rss_delta_mb, heap_start_mb, heap_end_mb,
         heap_delta_mb, alloc_bytes, freed_bytes, net_bytes, peak_bytes, allocs,
