@@ -180,6 +180,23 @@ fn draw(report: &Report, svg: &mut String) -> Result<(), String> {
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
+/// The legend of a chart's named series, in its upper left corner.
+fn draw_legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font((FONT, 13).into_font().color(&TEXT))
+        .draw()?;
+    Ok(())
+}
+
 fn max_of(points: &[Point]) -> f64 {
     points.iter().map(|p| p.v).fold(0.0, f64::max)
 }
@@ -273,14 +290,7 @@ fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult 
             )))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font((FONT, 13).into_font().color(&TEXT))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart)
 }
 
 fn draw_markers(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult {
@@ -389,12 +399,5 @@ fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawRes
                 });
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font((FONT, 13).into_font().color(&TEXT))
-        .draw()?;
-    Ok(())
+    draw_legend(&mut chart)
 }
