@@ -125,7 +125,6 @@ impl MonitorHandle {
     /// assert!(monitor.tick_now());
     /// ```
     pub fn tick_now(&self) -> bool {
-        let deadline = Instant::now() + TICK_WAIT;
         let mut control = self.shared.lock();
         if control.finished {
             return false;
@@ -133,18 +132,11 @@ impl MonitorHandle {
         control.requested += 1;
         let target = control.requested;
         self.shared.wake.notify_all();
-        while control.served < target && !control.finished {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            control = self
-                .shared
-                .wake
-                .wait_timeout(control, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        let (control, _) = self
+            .shared
+            .wake
+            .wait_timeout_while(control, TICK_WAIT, |c| c.served < target && !c.finished)
+            .unwrap_or_else(PoisonError::into_inner);
         control.served >= target
     }
 
@@ -184,19 +176,12 @@ impl MonitorHandle {
         // user code (a reclaim hook that blocks) must not hold the caller; the
         // thread then ends on its own once that code returns.
         if thread.thread().id() != std::thread::current().id() {
-            let deadline = Instant::now() + STOP_WAIT;
-            while !control.finished {
-                let now = Instant::now();
-                if now >= deadline {
-                    break;
-                }
-                control = self
-                    .shared
-                    .wake
-                    .wait_timeout(control, deadline - now)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
-            }
+            control = self
+                .shared
+                .wake
+                .wait_timeout_while(control, STOP_WAIT, |c| !c.finished)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
             let finished = control.finished;
             drop(control);
             if finished {
