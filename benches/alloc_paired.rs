@@ -334,7 +334,12 @@ fn main() {
         (Workload::Shape(Shape::Churn), 2),
         (Workload::Handoff, 2),
     ];
+    // `ALLOC_PAIRED_ONLY=churn` (or mixed, handoff) measures one workload.
+    let only = std::env::var("ALLOC_PAIRED_ONLY").ok();
     for (workload, threads) in cases {
+        if only.as_deref().is_some_and(|name| name != workload.name()) {
+            continue;
+        }
         // Warm up both sides (the heap, the threads' counters).
         round(&workers, threads, workload, false);
         round(&workers, threads, workload, true);
