@@ -212,6 +212,8 @@ pub const FIXED_SHAPE: &str = "ALLOC_WORKLOAD_SHAPE";
 /// Objects a fixed run keeps alive (default: the shape's own pool), to measure what
 /// a large live heap costs in memory.
 pub const FIXED_POOL: &str = "ALLOC_WORKLOAD_POOL";
+/// Threads of a fixed run (default 1), each running the batches.
+pub const FIXED_THREADS: &str = "ALLOC_WORKLOAD_THREADS";
 
 /// The body of every allocator benchmark's `main`: the fixed run when [`FIXED_RUN`]
 /// is set, otherwise the criterion benchmark of every shape on 1 and 2 threads.
@@ -236,7 +238,13 @@ pub fn main(allocator: &str) {
                     drop(black_box(pool));
                 }
                 None => {
-                    timed_batches(shape, 0, batches, || {});
+                    let threads: usize = match std::env::var(FIXED_THREADS) {
+                        Ok(t) => t.parse().ok().filter(|&t| t > 0).unwrap_or_else(|| {
+                            panic!("{FIXED_THREADS} must be a number of threads, got {t:?}")
+                        }),
+                        Err(_) => 1,
+                    };
+                    run(shape, threads, batches);
                 }
             }
         }

@@ -148,11 +148,12 @@ fn place_sampled(layout: Layout, zeroed: bool, sample: thread_slot::Sample) -> O
     if layout.align() > sample_pages::PAGE {
         return None;
     }
-    let block = sample_pages::place(sample_pages::Record {
+    let record = sample_pages::Record {
         owner: sample.owner,
         size: layout.size() as u32,
         weights: sample.weights,
-    })?;
+    };
+    let block = thread_slot::with_spare(|spare| sample_pages::place(record, spare))?;
     if zeroed {
         // SAFETY: the page is this block's alone and `layout.size()` bytes (under a
         // page) fit in it; a reused page holds the bytes of an earlier block.
@@ -173,7 +174,7 @@ fn place_sampled(layout: Layout, zeroed: bool, sample: thread_slot::Sample) -> O
 #[cold]
 #[inline(never)]
 unsafe fn dealloc_page_aligned<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
-    match sample_pages::release(ptr) {
+    match thread_slot::with_spare(|spare| sample_pages::release(ptr, spare)) {
         Some(record) => thread_slot::sampled_freed(record.owner, record.weights),
         // SAFETY: the caller's guarantees: not a sampled block, so the inner
         // allocator's.

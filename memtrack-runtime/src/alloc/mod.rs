@@ -49,16 +49,17 @@
 //!
 //! Each thread counts into its own thread-local counters and is their only writer: an
 //! allocation costs a relaxed load and store per counter on the thread's own cache
-//! line, no read-modify-write and no memory any other thread writes. The fast path of
-//! a small allocation is two subtractions and an increment, each followed by a sign
-//! test, and a tail call to the inner allocator; that of a small free one addition
-//! and its sign test, and a test of whether the address starts a page (a sampled
-//! block). Figures not needed on the fast path are derived: live bytes from the
-//! headroom below the thread's ceiling, allocated bytes from the sampling
-//! countdown, freed bytes from both (see `counters`). Anything else (a thread's
-//! first count, a thread without a slot, a sample, a new high) is out of line,
-//! reached through those same sign tests. Tagged blocks take a separate, still
-//! lock-free path that also reads or writes the tag and the owner's counters.
+//! line (each compiles to one add to memory), no atomic read-modify-write and no
+//! memory any other thread writes. The fast path of a small allocation adds its size
+//! to the allocated bytes, counts one call and takes its size off the thread's
+//! *budget* (the bytes it may allocate before anything else needs doing), with a sign
+//! test on the budget, then hands over to the inner allocator with a tail call; that
+//! of a small free adds its size to the freed bytes and tests whether the address
+//! starts a page (a sampled block, or a thread off the fast path). Anything else (a
+//! thread's first count, a thread without a slot, a sample, a new high) is out of
+//! line, reached through those same tests (see `thread_slot`). Tagged blocks take a
+//! separate, still lock-free path that also reads or writes the tag and the owner's
+//! counters.
 //!
 //! For other threads to read them, a thread publishes the address of its counters in
 //! a fixed static registry of 256 slots, claimed with a compare-and-swap on its first

@@ -11,16 +11,22 @@
 //! Pages are handed out from a lock-free stack of free pages (index and a
 //! generation in one atomic word, so a page popped and pushed back meanwhile cannot
 //! be mistaken for the old head), or fresh from the end of the used part of the
-//! region. Samples are rare (one per [`sample_interval`](super::sample_interval)
-//! bytes), so these atomic operations cost nothing per allocation. A page's record
+//! region. Besides, a counting thread keeps one free page of its own (a [`Spare`]):
+//! the page of the last sampled block it freed, which its next sample takes. In the
+//! common case where a thread frees its own short-lived samples, that page and its
+//! record stay in the thread's cache and the shared stack, whose cache line moves
+//! between the threads that touch it, is left alone. A thread hands its spare back
+//! to the stack when it stops counting (its exit hook). A page's record
 //! is written by the thread that places the block and taken by the thread that frees
 //! it; a page holds one block at a time, so never by two threads at once. When every
 //! page is in use the allocation is simply not sampled.
 //!
 //! Memory cost: one page per live sampled block, about `PAGE / sample_interval` of
 //! the live small bytes (1.6 % at the default interval), plus the pages of the
-//! largest number of sampled blocks ever live at once, which are reused.
+//! largest number of sampled blocks ever live at once, which are reused, and at
+//! most one spare page per counting thread.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use super::owners::OwnerTag;
@@ -33,6 +39,9 @@ pub(super) const PAGE: usize = super::sampling::SAMPLE_ALIGN;
 /// Pages in the region (1 GiB of address space; 1 MiB under miri, which backs a
 /// mapping with real memory).
 pub(super) const PAGES: usize = if cfg!(miri) { 1 << 8 } else { 1 << 18 };
+
+/// A thread's own free page: its index + 1, 0 for none.
+pub(super) type Spare = Cell<u32>;
 
 /// What is recorded for a sampled block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +74,23 @@ struct Region {
 
 static PAGES_BASE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 static INFO_BASE: AtomicPtr<[PageInfo; PAGES]> = AtomicPtr::new(std::ptr::null_mut());
-/// Pages never handed out start here.
-static FRESH: AtomicUsize = AtomicUsize::new(0);
-/// Top of the free stack: `generation << 32 | (index + 1)`, index + 1 = 0 for empty.
-static FREE: AtomicU64 = AtomicU64::new(0);
+
+/// The pages' allocation state, which every thread that samples writes: on cache
+/// lines of its own, so that it does not slow down the reading of the region's
+/// addresses (or of other statics the linker puts next to them).
+#[repr(C, align(128))]
+struct Stack {
+    /// Top of the free stack: `generation << 32 | (index + 1)`, index + 1 = 0 for
+    /// empty.
+    top: AtomicU64,
+    /// Pages never handed out start here.
+    fresh: AtomicUsize,
+}
+
+static STACK: Stack = Stack {
+    top: AtomicU64::new(0),
+    fresh: AtomicUsize::new(0),
+};
 
 /// The region if it exists.
 fn region() -> Option<Region> {
@@ -119,7 +141,7 @@ fn index_of(region: &Region, ptr: *mut u8) -> Option<usize> {
 
 /// A free page: popped from the free stack, or fresh.
 fn take_page(region: &Region) -> Option<usize> {
-    let mut top = FREE.load(Ordering::Acquire);
+    let mut top = STACK.top.load(Ordering::Acquire);
     loop {
         let index = (top & u64::from(u32::MAX)) as usize;
         if index == 0 {
@@ -127,7 +149,7 @@ fn take_page(region: &Region) -> Option<usize> {
         }
         let next = region.info[index - 1].next.load(Ordering::Relaxed);
         let generation = (top >> 32).wrapping_add(1);
-        match FREE.compare_exchange_weak(
+        match STACK.top.compare_exchange_weak(
             top,
             generation << 32 | u64::from(next),
             Ordering::AcqRel,
@@ -137,24 +159,24 @@ fn take_page(region: &Region) -> Option<usize> {
             Err(now) => top = now,
         }
     }
-    let fresh = FRESH.fetch_add(1, Ordering::Relaxed);
+    let fresh = STACK.fresh.fetch_add(1, Ordering::Relaxed);
     if fresh < PAGES {
         Some(fresh)
     } else {
-        FRESH.store(PAGES, Ordering::Relaxed);
+        STACK.fresh.store(PAGES, Ordering::Relaxed);
         None
     }
 }
 
 /// Puts page `index` back on the free stack.
 fn give_back(region: &Region, index: usize) {
-    let mut top = FREE.load(Ordering::Acquire);
+    let mut top = STACK.top.load(Ordering::Acquire);
     loop {
         region.info[index]
             .next
             .store((top & u64::from(u32::MAX)) as u32, Ordering::Relaxed);
         let generation = (top >> 32).wrapping_add(1);
-        match FREE.compare_exchange_weak(
+        match STACK.top.compare_exchange_weak(
             top,
             generation << 32 | (index as u64 + 1),
             Ordering::AcqRel,
@@ -166,11 +188,14 @@ fn give_back(region: &Region, index: usize) {
     }
 }
 
-/// Places a sampled block with `record` on a page of its own; its address, or `None`
-/// when no page is available.
-pub(super) fn place(record: Record) -> Option<*mut u8> {
+/// Places a sampled block with `record` on a page of its own, the calling thread's
+/// `spare` if it has one; its address, or `None` when no page is available.
+pub(super) fn place(record: Record, spare: Option<&Spare>) -> Option<*mut u8> {
     let region = region_or_create()?;
-    let index = take_page(&region)?;
+    let index = match spare.map(Cell::take) {
+        Some(kept) if kept != 0 => kept as usize - 1,
+        _ => take_page(&region)?,
+    };
     let info = &region.info[index];
     info.weights.store(
         (record.weights.bytes.min(u64::from(u32::MAX)) << 32)
@@ -193,9 +218,10 @@ pub(super) fn is_sampled(ptr: *mut u8) -> bool {
     })
 }
 
-/// Takes back the page of the sampled block at `ptr` (being freed) and returns its
-/// record, or `None` when `ptr` is not a sampled block.
-pub(super) fn release(ptr: *mut u8) -> Option<Record> {
+/// Takes back the page of the sampled block at `ptr` (being freed), as the calling
+/// thread's `spare` if it has none yet, and returns its record; `None` when `ptr` is
+/// not a sampled block.
+pub(super) fn release(ptr: *mut u8, spare: Option<&Spare>) -> Option<Record> {
     let region = region()?;
     let index = index_of(&region, ptr)?;
     let info = &region.info[index];
@@ -204,7 +230,11 @@ pub(super) fn release(ptr: *mut u8) -> Option<Record> {
         return None;
     }
     let weights = info.weights.load(Ordering::Relaxed);
-    give_back(&region, index);
+    match spare {
+        // `index < PAGES`, which fits in a `u32` with room for the + 1.
+        Some(spare) if spare.get() == 0 => spare.set(index as u32 + 1),
+        _ => give_back(&region, index),
+    }
     Some(Record {
         owner: ((key >> 32) - 1) as OwnerTag,
         size: key as u32,
@@ -215,9 +245,23 @@ pub(super) fn release(ptr: *mut u8) -> Option<Record> {
     })
 }
 
+/// Hands the calling thread's spare page, if any, back to the free stack.
+pub(super) fn give_back_spare(spare: &Spare) {
+    let kept = spare.take();
+    if kept != 0
+        && let Some(region) = region()
+    {
+        give_back(&region, kept as usize - 1);
+    }
+}
+
 #[cfg(all(test, not(feature = "passthrough-alloc")))]
 mod tests {
     use super::*;
+
+    fn place_shared(record: Record) -> Option<*mut u8> {
+        place(record, None)
+    }
 
     fn record(owner: OwnerTag, size: u32) -> Record {
         Record {
@@ -233,23 +277,51 @@ mod tests {
     #[test]
     fn a_page_is_used_by_one_block_at_a_time_and_reused() {
         let _serial = super::super::tests::serial();
-        let a = place(record(3, 100)).expect("a page");
-        let b = place(record(4, 200)).expect("another page");
+        let a = place_shared(record(3, 100)).expect("a page");
+        let b = place_shared(record(4, 200)).expect("another page");
         assert_ne!(a, b);
         assert_eq!(a as usize % PAGE, 0);
         assert!(is_sampled(a));
         // SAFETY: the page is ours until released; 100 bytes fit.
         unsafe { std::ptr::write_bytes(a, 5, 100) };
-        assert_eq!(release(a), Some(record(3, 100)));
-        assert_eq!(release(a), None, "taken once");
+        assert_eq!(release(a, None), Some(record(3, 100)));
+        assert_eq!(release(a, None), None, "taken once");
         assert!(!is_sampled(a));
         // The freed page is the next one handed out.
-        let c = place(record(5, 300)).expect("a page");
+        let c = place_shared(record(5, 300)).expect("a page");
         assert_eq!(c, a);
-        assert_eq!(release(c).map(|r| r.owner), Some(5));
-        assert_eq!(release(b).map(|r| r.owner), Some(4));
+        assert_eq!(release(c, None).map(|r| r.owner), Some(5));
+        assert_eq!(release(b, None).map(|r| r.owner), Some(4));
         // An address of the inner allocator is not a sampled block.
         let boxed = Box::new([0u8; 64]);
-        assert_eq!(release(std::ptr::from_ref(&boxed[0]).cast_mut()), None);
+        assert_eq!(
+            release(std::ptr::from_ref(&boxed[0]).cast_mut(), None),
+            None
+        );
+    }
+
+    #[test]
+    fn a_thread_reuses_its_spare_page_and_hands_it_back() {
+        let _serial = super::super::tests::serial();
+        let spare = Spare::new(0);
+        let a = place(record(3, 100), Some(&spare)).expect("a page");
+        let b = place(record(4, 100), Some(&spare)).expect("another page");
+        // Freed with a spare slot empty: kept by the thread, not stacked.
+        assert_eq!(release(a, Some(&spare)).map(|r| r.owner), Some(3));
+        assert_ne!(spare.get(), 0);
+        // The slot is taken: the next page freed goes to the shared stack.
+        assert_eq!(release(b, Some(&spare)).map(|r| r.owner), Some(4));
+        assert_eq!(place_shared(record(5, 10)), Some(b), "b was stacked");
+        // The thread's next sample takes its spare.
+        assert_eq!(place(record(6, 10), Some(&spare)), Some(a));
+        assert_eq!(spare.get(), 0);
+        assert_eq!(release(a, Some(&spare)).map(|r| r.owner), Some(6));
+        // Handed back, the spare is the next page anyone gets.
+        give_back_spare(&spare);
+        assert_eq!(spare.get(), 0);
+        assert_eq!(place_shared(record(7, 10)), Some(a));
+        assert_eq!(release(a, None).map(|r| r.owner), Some(7));
+        assert_eq!(release(b, None).map(|r| r.owner), Some(5));
+        give_back_spare(&spare);
     }
 }

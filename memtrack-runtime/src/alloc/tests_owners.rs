@@ -5,6 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout};
 
 use super::owners::OwnerTag;
+use super::sample_pages;
 use super::sampling::{self, DEFAULT_SAMPLE_INTERVAL};
 use super::stats::raw_owners_live;
 use super::tests::{ALLOC, serial};
@@ -216,4 +217,48 @@ fn sampling_can_be_turned_off() {
         }
     }
     set_sample_interval(DEFAULT_SAMPLE_INTERVAL);
+}
+
+#[test]
+fn a_thread_reuses_the_page_of_its_last_freed_sample_and_hands_it_back_at_exit() {
+    let _serial = serial();
+    set_sample_interval(1);
+    let tag: OwnerTag = 95;
+    let start = owner(tag);
+    let (a, b) = std::thread::spawn(move || {
+        // SAFETY: non-zero sizes; each block is freed once, with its layout.
+        unsafe {
+            // Claims the thread's slot and uses up the distance drawn before.
+            let warm = ALLOC.alloc(layout(64));
+            ALLOC.dealloc(warm, layout(64));
+            let a = as_owner(tag, || ALLOC.alloc(layout(64)));
+            let b = as_owner(tag, || ALLOC.alloc(layout(64)));
+            assert!(sample_pages::is_sampled(a) && sample_pages::is_sampled(b));
+            assert_ne!(a, b);
+            // `a`'s page becomes the thread's spare, and its next sample takes it.
+            ALLOC.dealloc(a, layout(64));
+            let c = as_owner(tag, || ALLOC.alloc(layout(64)));
+            assert_eq!(c, a);
+            // `b`'s page is kept; `c`'s, freed with a spare already kept, is stacked.
+            ALLOC.dealloc(b, layout(64));
+            ALLOC.dealloc(c, layout(64));
+            (Sent(a), Sent(b))
+        }
+    })
+    .join()
+    .expect("sampling thread");
+    set_sample_interval(DEFAULT_SAMPLE_INTERVAL);
+    assert_eq!(owner(tag), start, "every sample's weights were taken back");
+    // The thread handed its spare (`b`'s page) back when it exited: it is now the top
+    // of the shared stack, above `a`'s.
+    let (a, b) = (a.get(), b.get());
+    let record = sample_pages::Record {
+        owner: tag,
+        size: 1,
+        weights: sampling::weights(1, 1),
+    };
+    assert_eq!(sample_pages::place(record, None), Some(b));
+    assert_eq!(sample_pages::place(record, None), Some(a));
+    assert!(sample_pages::release(b, None).is_some());
+    assert!(sample_pages::release(a, None).is_some());
 }

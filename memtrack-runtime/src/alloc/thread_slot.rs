@@ -33,6 +33,7 @@ use std::cell::Cell;
 use super::counters::{Counters, Counts, bump};
 use super::owners::{self, Change, OwnerTag, Table, UNTRACKED};
 use super::registry::{self, Slot};
+use super::sample_pages::{self, Spare};
 use super::sampling::{self, Weights};
 use super::{exit_hook, installed, peak};
 
@@ -84,6 +85,9 @@ struct Local {
     owner: Cell<OwnerTag>,
     /// State of the thread's random source for sampling distances.
     random: Cell<u64>,
+    /// The page the thread keeps for its next sampled block (see `sample_pages`),
+    /// only while `mode` is `Slot`.
+    spare: Spare,
 }
 
 /// A small allocation to be sampled: its owner and weights.
@@ -116,6 +120,7 @@ impl Local {
             frames: Cell::new(0),
             owner: Cell::new(UNTRACKED),
             random: Cell::new(0),
+            spare: Spare::new(0),
         }
     }
 
@@ -385,6 +390,14 @@ pub(super) fn finish_small_free(size: u64) {
     }
 }
 
+/// Runs `f` with the calling thread's spare sample page, `None` for a thread off the
+/// fast path (whose spare could not be handed back when it exits).
+pub(super) fn with_spare<R>(f: impl Fn(Option<&Spare>) -> R) -> R {
+    LOCAL
+        .try_with(|local| f((local.mode.get() == Mode::Slot).then_some(&local.spare)))
+        .unwrap_or_else(|_| f(None))
+}
+
 /// Records that a sampled small block was freed: its weights no longer count for
 /// its owner.
 pub(super) fn sampled_freed(owner: OwnerTag, weights: Weights) {
@@ -564,6 +577,7 @@ fn retire(local: &Local) {
     };
     registry::unpublish(slot, Some(&local.counters));
     local.set_mode(Mode::Shared);
+    sample_pages::give_back_spare(&local.spare);
     local.table.set(None);
     // The retired total now holds everything counted so far.
     local.shared.set(local.counts());
