@@ -203,6 +203,42 @@ fn memory_freed_on_another_thread_is_counted_there() {
     assert_eq!(after.live_bytes, before.live_bytes);
 }
 
+/// Another thread's reading of the process totals sees a live thread's small
+/// allocations exactly, between two of that thread's checks, while it is alive and
+/// idle (a design that deferred counting to the checks would have to keep this).
+#[test]
+fn a_live_threads_small_allocations_are_in_the_process_totals_between_its_checks() {
+    let _serial = serial();
+    let before = raw_heap_stats();
+    let (allocated, go_on) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+    let worker = {
+        let (allocated, go_on) = (Arc::clone(&allocated), Arc::clone(&go_on));
+        std::thread::spawn(move || {
+            // The first allocation claims the slot; the next ten are far under one
+            // budget, so no check runs for them.
+            let first = alloc(16);
+            let blocks: Vec<Block> = (0..10).map(|_| Block(alloc(40))).collect();
+            allocated.wait();
+            go_on.wait();
+            free(first, 16);
+            for block in blocks {
+                free(block.into_raw(), 40);
+            }
+        })
+    };
+    allocated.wait();
+    let during = raw_heap_stats();
+    assert_eq!(during.allocated_bytes - before.allocated_bytes, 16 + 400);
+    assert_eq!(during.allocs - before.allocs, 11);
+    assert_eq!(during.live_bytes - before.live_bytes, 416);
+    go_on.wait();
+    worker.join().expect("thread ran");
+    let after = raw_heap_stats();
+    assert_eq!(after.allocs - before.allocs, 11);
+    assert_eq!(after.freed_bytes - before.freed_bytes, 416);
+    assert_eq!(after.live_bytes, before.live_bytes);
+}
+
 #[test]
 fn an_exited_thread_is_folded_and_its_slot_released() {
     let _serial = serial();
