@@ -14,27 +14,12 @@ its ratio shows what code layout alone does to the figure.
 Usage: benches/alternate_processes.py [pairs] [batches]   (default 25 pairs, 2000 batches)
 """
 
-import json
 import os
 import statistics
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def executable(*cargo_args):
-    """The path of a benchmark executable, from cargo's build messages."""
-    out = subprocess.run(
-        ["cargo", "bench", "--no-run", "--message-format=json", *cargo_args],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout
-    paths = [
-        message["executable"]
-        for message in map(json.loads, out.splitlines())
-        if message.get("reason") == "compiler-artifact" and message.get("executable")
-    ]
-    return paths[-1]
+from bench_executable import executable
 
 
 def cpu_seconds(path, shape, batches):
@@ -50,6 +35,8 @@ def cpu_seconds(path, shape, batches):
 def main():
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 25
     batches = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+    if pairs < 2 or batches < 1:
+        sys.exit("usage: benches/alternate_processes.py [pairs (at least 2)] [batches (at least 1)]")
     system = executable("--bench", "alloc_system")
     counted = {
         "memtrack": executable("--bench", "alloc_memtrack"),

@@ -25,29 +25,15 @@ bench (`ALLOC_PAIRED_ROUNDS`, `ALLOC_PAIRED_SAMPLE_INTERVAL`) pass through.
 """
 
 import argparse
-import json
 import os
 import re
 import statistics
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_executable import executable
+
 LINE = re.compile(r"^alloc_paired/(\w+/\d+): .* median ([0-9.]+),")
-
-
-def executable():
-    """The path of this tree's `alloc_paired` executable, built if needed."""
-    out = subprocess.run(
-        ["cargo", "bench", "--no-run", "--message-format=json", "--bench", "alloc_paired"],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout
-    paths = [
-        message["executable"]
-        for message in map(json.loads, out.splitlines())
-        if message.get("reason") == "compiler-artifact" and message.get("executable")
-    ]
-    return paths[-1]
 
 
 def medians(path, only):
@@ -77,7 +63,7 @@ def main():
     if args.processes < 1:
         sys.exit("processes must be at least 1")
 
-    this = executable()
+    this = executable("--bench", "alloc_paired")
     runs = {"this": [], "other": []}
     for _ in range(args.processes):
         runs["this"].append(medians(this, args.only))
