@@ -138,6 +138,8 @@ mod stats;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod tag;
 #[cfg(all(test, not(feature = "passthrough-alloc")))]
+mod test_lock;
+#[cfg(all(test, not(feature = "passthrough-alloc")))]
 mod tests;
 #[cfg(all(test, not(feature = "passthrough-alloc")))]
 mod tests_owners;

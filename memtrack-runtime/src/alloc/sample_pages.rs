@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn a_page_is_used_by_one_block_at_a_time_and_reused() {
-        let _serial = super::super::tests::serial();
+        let _serial = super::super::test_lock::serial();
         let a = place_shared(record(3, 100)).expect("a page");
         let b = place_shared(record(4, 200)).expect("another page");
         assert_ne!(a, b);
@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_thread_reuses_its_spare_page_and_hands_it_back() {
-        let _serial = super::super::tests::serial();
+        let _serial = super::super::test_lock::serial();
         let spare = Spare::new(0);
         let a = place(record(3, 100), Some(&spare)).expect("a page");
         let b = place(record(4, 100), Some(&spare)).expect("another page");

@@ -1,24 +1,18 @@
 //! Unit tests: the allocator is driven by hand (it is not this binary's global
 //! allocator), so every count below comes from the calls the tests make. Tests that
-//! make direct calls hold `SERIAL`, so the exact process deltas are not disturbed.
+//! make direct calls hold the `test_lock`, so the exact process deltas are not disturbed.
 
 use std::alloc::{GlobalAlloc, Layout};
-use std::sync::{Arc, Barrier, Mutex, MutexGuard};
+use std::sync::{Arc, Barrier};
 
 use super::counters::Counts;
 use super::registry::SLOT_COUNT;
 use super::stats::raw_heap_stats;
+use super::test_lock::serial;
 use super::thread_slot::{peak_end, raw_peak_begin, raw_thread_counters, without_peak};
 use super::{Allocator, PEAK_GRANULARITY, registry_stats};
 
-static SERIAL: Mutex<()> = Mutex::new(());
 pub(super) static ALLOC: Allocator = Allocator::system();
-
-pub(super) fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// Waits until the only slot in use is the calling thread's: threads of tests that
 /// already returned may still be exiting (releasing their slots) for a moment.

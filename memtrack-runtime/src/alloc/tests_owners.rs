@@ -8,7 +8,8 @@ use super::owners::OwnerTag;
 use super::sample_pages;
 use super::sampling::{self, DEFAULT_SAMPLE_INTERVAL};
 use super::stats::raw_owners_live;
-use super::tests::{ALLOC, serial};
+use super::test_lock::serial;
+use super::tests::ALLOC;
 use super::thread_slot::{enter_owner, leave_owner, owner_bytes_here};
 use super::{OwnerLive, TAGGED_MIN, set_sample_interval};
 
