@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -27,11 +28,16 @@ pub trait Track: Future + Sized {
     /// poll (a future never polled starts nothing), every poll runs inside the
     /// operation's frame, and it ends when the future completes (`ok`), is dropped
     /// before completing (`cancelled`) or panics in a poll (`panic`).
+    ///
+    /// A future dropped before completing is dropped inside the operation's frame,
+    /// before the operation ends: what its locals held is freed by the operation, and
+    /// does not count as retained.
     fn track(self, name: impl Into<Cow<'static, str>>) -> Tracked<Self> {
         Tracked {
             name: Some(name.into()),
             tracker: None,
-            future: self,
+            future: ManuallyDrop::new(self),
+            done: false,
         }
     }
 }
@@ -44,7 +50,9 @@ impl<F: Future> Track for F {}
 pub struct Tracked<F> {
     name: Option<Cow<'static, str>>,
     tracker: Option<Tracker>,
-    future: F,
+    /// Dropped by `Drop`, inside the operation's frame when it has not completed.
+    future: ManuallyDrop<F>,
+    done: bool,
 }
 
 impl<F> Tracked<F> {
@@ -72,12 +80,28 @@ impl<F: Future> Future for Tracked<F> {
             }
         };
         // SAFETY: see above; `future` stays in place for as long as `self` lives.
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        let future = unsafe { Pin::new_unchecked(&mut *this.future) };
         let poll = frames::scoped(tracker, || future.poll(cx));
         if poll.is_ready() {
+            this.done = true;
             tracker.end_with(Outcome::Ok);
         }
         poll
+    }
+}
+
+impl<F> Drop for Tracked<F> {
+    fn drop(&mut self) {
+        let future = &mut self.future;
+        // SAFETY: `future` is dropped in place (pinned or not) and exactly once, here;
+        // nothing uses it afterwards.
+        let mut drop_future = move || unsafe { ManuallyDrop::drop(future) };
+        match (&self.tracker, self.done) {
+            // Cancelled: the operation frees what the future holds, then the
+            // tracker's own drop ends it as cancelled.
+            (Some(tracker), false) => frames::scoped(tracker, drop_future),
+            _ => drop_future(),
+        }
     }
 }
 
@@ -87,12 +111,18 @@ impl<F: Future> Future for Tracked<F> {
 #[must_use = "futures do nothing unless polled"]
 pub struct Scoped<'a, F> {
     tracker: &'a Tracker,
-    future: F,
+    /// Dropped by `Drop`, inside the operation's frame when it has not completed.
+    future: ManuallyDrop<F>,
+    done: bool,
 }
 
 impl<'a, F> Scoped<'a, F> {
     pub(crate) fn new(tracker: &'a Tracker, future: F) -> Self {
-        Self { tracker, future }
+        Self {
+            tracker,
+            future: ManuallyDrop::new(future),
+            done: false,
+        }
     }
 }
 
@@ -105,7 +135,26 @@ impl<F: Future> Future for Scoped<'_, F> {
         let this = unsafe { self.get_unchecked_mut() };
         let tracker = this.tracker;
         // SAFETY: see above.
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        frames::scoped(tracker, || future.poll(cx))
+        let future = unsafe { Pin::new_unchecked(&mut *this.future) };
+        let poll = frames::scoped(tracker, || future.poll(cx));
+        this.done = poll.is_ready();
+        poll
+    }
+}
+
+impl<F> Drop for Scoped<'_, F> {
+    /// A future dropped before completing (the operation is being cancelled) is
+    /// dropped inside the operation's frame, which is still open to it: its locals
+    /// are freed by the operation before it ends.
+    fn drop(&mut self) {
+        let future = &mut self.future;
+        // SAFETY: `future` is dropped in place (pinned or not) and exactly once, here;
+        // nothing uses it afterwards.
+        let mut drop_future = move || unsafe { ManuallyDrop::drop(future) };
+        if self.done {
+            drop_future();
+        } else {
+            frames::scoped(self.tracker, drop_future);
+        }
     }
 }

@@ -147,6 +147,8 @@ mod tests_owners;
 mod tests_passthrough;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod thread_slot;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod watches;
 
 pub use allocator::Allocator;
 #[allow(unused_imports)]
@@ -161,5 +163,5 @@ pub use tag::TAGGED_MIN;
 #[allow(unused_imports)]
 pub(crate) use thread_slot::{
     PeakMark, enter_owner, frame_begin, frame_end, leave_owner, owner_bytes_here, thread_counters,
-    without_peak,
+    unwatch_owner, watch_owner, without_peak,
 };

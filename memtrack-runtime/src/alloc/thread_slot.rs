@@ -35,6 +35,7 @@ use super::owners::{self, Change, OwnerTag, Table, UNTRACKED};
 use super::registry::{self, Slot};
 use super::sample_pages::{self, Spare};
 use super::sampling::{self, Weights};
+use super::watches::Watches;
 use super::{exit_hook, installed, peak};
 
 /// Where the calling thread's counts go.
@@ -88,6 +89,8 @@ struct Local {
     /// The page the thread keeps for its next sampled block (see `sample_pages`),
     /// only while `mode` is `Slot`.
     spare: Spare,
+    /// The owners of the thread's open frames, followed while it has no slot.
+    watches: Watches,
 }
 
 /// A small allocation to be sampled: its owner and weights.
@@ -121,6 +124,7 @@ impl Local {
             owner: Cell::new(UNTRACKED),
             random: Cell::new(0),
             spare: Spare::new(0),
+            watches: Watches::new(),
         }
     }
 
@@ -249,7 +253,10 @@ impl Local {
     fn apply_owner(&self, tag: OwnerTag, change: Change) {
         match (self.mode.get(), self.table.get()) {
             (Mode::Slot, Some(table)) => table.apply_owned(tag, change),
-            _ => owners::apply_shared(tag, change),
+            _ => {
+                owners::apply_shared(tag, change);
+                self.watches.note(tag, change.exact_bytes);
+            }
         }
     }
 
@@ -632,18 +639,39 @@ pub(crate) fn leave_owner(previous: OwnerTag) {
 
 /// The exact live bytes of `owner`'s tagged blocks as counted by the calling
 /// thread's slot table (what this thread allocated for it less what it freed of
-/// it): its differences over a stretch of code are exact. Threads without a slot
-/// read the shared table, which other threads change too.
+/// it): its differences over a stretch of code are exact. A thread without a slot
+/// reads what it changed itself while it follows `owner` (see [`watch_owner`]), and
+/// the shared table, which other threads change too, when it does not.
 pub(crate) fn owner_bytes_here(owner: OwnerTag) -> i64 {
     LOCAL
         .try_with(|local| {
             local.ensure_claimed();
             match (local.mode.get(), local.table.get()) {
                 (Mode::Slot, Some(table)) => table.exact_bytes(owner),
-                _ => owners::shared_exact_bytes(owner),
+                _ => local
+                    .watches
+                    .exact_bytes(owner)
+                    .unwrap_or_else(|| owners::shared_exact_bytes(owner)),
             }
         })
         .unwrap_or(0)
+}
+
+/// A frame of `owner` opens on the calling thread: a thread without a slot starts
+/// following what it changes of `owner` (a thread with one has its own table). Call
+/// before reading [`owner_bytes_here`], and [`unwatch_owner`] when the frame closes.
+pub(crate) fn watch_owner(owner: OwnerTag) {
+    let _ = LOCAL.try_with(|local| {
+        local.ensure_claimed();
+        if local.mode.get() != Mode::Slot {
+            local.watches.watch(owner);
+        }
+    });
+}
+
+/// The frame [`watch_owner`] was called for closed.
+pub(crate) fn unwatch_owner(owner: OwnerTag) {
+    let _ = LOCAL.try_with(|local| local.watches.unwatch(owner));
 }
 
 /// Saved state of the thread's live high-water mark, returned by [`raw_peak_begin`].

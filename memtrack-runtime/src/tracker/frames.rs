@@ -20,7 +20,14 @@
 //! retained bytes, which are each operation's own: the blocks the inner operation
 //! allocated are the inner operation's. A frame of an operation that already has a
 //! frame open further out on the same thread (`op.in_scope(|| op.in_scope(..))`)
-//! charges nothing: the outer frame already covers every byte of it.
+//! charges nothing: the outer frame already covers every byte of it. When another
+//! operation's frame stands between the two (`b.in_scope(|| a.in_scope(||
+//! b.in_scope(..)))`), what the innermost frame retained is moved from `a` to `b`,
+//! whose name owns those blocks.
+//!
+//! A frame ends its operation as panicked when a panic unwinds through it, not when
+//! it merely runs during one (a frame opened and closed inside a `Drop` that runs
+//! while a panic unwinds ends nothing).
 //!
 //! The innermost open frame is what `checkpoint!`, `large_alloc!` and `record!` act
 //! on. Frames live on the stack of [`scoped`]; the thread-local pointer to the
@@ -44,6 +51,12 @@ pub(crate) struct Frame<'a> {
     /// The counters when the frame opened; `None` when the frame charges nothing (no
     /// counting allocator, or the operation has a frame open further out).
     start: Option<Counts>,
+    /// For a frame that charges nothing because its operation has a charging frame
+    /// further out, with another operation's charging frame in between: the
+    /// counters when it opened, to move what it retained to its own operation.
+    reentry_start: Option<Counts>,
+    /// Whether a panic was already unwinding when the frame opened.
+    panicking_at_open: bool,
     mark: PeakMark,
     /// The thread's bookkeeping total when the frame opened: what it gained during
     /// the frame is memtrack's own, not charged.
@@ -51,7 +64,8 @@ pub(crate) struct Frame<'a> {
     /// The owner of what is allocated in this frame, and the one it replaced.
     owner: OwnerTag,
     owner_before: OwnerTag,
-    /// The exact live bytes of `owner` in this thread's table when the frame opened.
+    /// The exact live bytes of `owner` in this thread's table when the frame opened
+    /// (for a frame that charges, or a re-entry).
     owned_at_start: i64,
     /// Of what this frame's owner and small net moved by, the part of nested
     /// charging frames (whose retained bytes are their own).
@@ -162,6 +176,18 @@ fn is_open_on_thread(tracker: &Tracker, mut ptr: *const Frame<'static>) -> bool 
     false
 }
 
+/// Whether `tracker`'s charging frame open on this thread (starting at `ptr`) is
+/// not the nearest charging frame: another operation's stands in between.
+fn is_reentry(tracker: &Tracker, ptr: *const Frame<'static>) -> bool {
+    match (
+        charging_frame_of(tracker, ptr),
+        Frame::charging_ancestor(ptr),
+    ) {
+        (Some(own), Some(nearest)) => !ptr::eq(own, nearest),
+        _ => false,
+    }
+}
+
 /// Closes the frame: resets the thread's current frame and owner, charges the
 /// operation, and ends it as panicked when a panic is unwinding through the frame.
 struct Close<'f, 'a>(&'f Frame<'a>);
@@ -171,6 +197,7 @@ impl Drop for Close<'_, '_> {
         let frame = self.0;
         CURRENT.set(frame.prev);
         alloc::leave_owner(frame.owner_before);
+        let watched = frame.start.is_some() || frame.reentry_start.is_some();
         if let Some(start) = frame.start {
             let (now, rise) = alloc::frame_end(frame.mark);
             let movement = frame.movement(start, now);
@@ -190,8 +217,41 @@ impl Drop for Close<'_, '_> {
                 }
             }
         }
-        if std::thread::panicking() {
+        if let Some(start) = frame.reentry_start {
+            frame.move_reentry(start);
+        }
+        if watched {
+            alloc::unwatch_owner(frame.owner);
+        }
+        if std::thread::panicking() && !frame.panicking_at_open {
             frame.tracker.end_panicked();
+        }
+    }
+}
+
+impl Frame<'_> {
+    /// A re-entered frame closes: what it retained is its operation's, not that of
+    /// the other operation's frame it ran in, which is charged inclusively.
+    fn move_reentry(&self, start: Counts) {
+        let (Some(now), Some(own), Some(between)) = (
+            alloc::thread_counters(),
+            charging_frame_of(self.tracker, self.prev),
+            Frame::charging_ancestor(self.prev),
+        ) else {
+            return;
+        };
+        let m = self.movement(start, now);
+        between
+            .nested_small
+            .set(between.nested_small.get().wrapping_add(m.small));
+        own.nested_small
+            .set(own.nested_small.get().wrapping_sub(m.small));
+        if between.owner == self.owner {
+            between
+                .nested_owned
+                .set(between.nested_owned.get().wrapping_add(m.owned));
+            own.nested_owned
+                .set(own.nested_owned.get().wrapping_sub(m.owned));
         }
     }
 }
@@ -201,23 +261,30 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
     let prev = CURRENT.get();
     let owner = tracker.owner_tag();
     let owner_before = alloc::enter_owner(owner);
-    let begun = if is_open_on_thread(tracker, prev) {
-        None
-    } else {
-        alloc::frame_begin()
-    };
+    let reopened = is_open_on_thread(tracker, prev);
+    let begun = if reopened { None } else { alloc::frame_begin() };
     let (start, mark) = match begun {
         Some((counters, mark)) => (Some(counters), mark),
         None => (None, PeakMark::default()),
     };
+    let reentry_start = if reopened && is_reentry(tracker, prev) {
+        alloc::thread_counters()
+    } else {
+        None
+    };
+    if start.is_some() || reentry_start.is_some() {
+        alloc::watch_owner(owner);
+    }
     let frame = Frame {
         tracker,
         start,
+        reentry_start,
+        panicking_at_open: std::thread::panicking(),
         mark,
         excluded_at_start: bookkeeping::excluded_so_far(),
         owner,
         owner_before,
-        owned_at_start: if start.is_some() {
+        owned_at_start: if start.is_some() || reentry_start.is_some() {
             alloc::owner_bytes_here(owner)
         } else {
             0

@@ -1,0 +1,130 @@
+//! The owners a thread without a slot follows for its open frames.
+//!
+//! A thread with a slot counts the tagged blocks it allocates and frees, per owner,
+//! in its slot's table, which only it writes: a frame's difference of its owner's
+//! entry is exactly what the thread did for that owner. A thread without a slot (all
+//! slots taken, or past its exit hook) changes the shared table, which every such
+//! thread writes, so the same difference would take in other threads' blocks. It
+//! keeps instead, for the owners of its open frames, what it changed of each itself.
+//! Frames nest a few deep at most; past [`WATCHES`] distinct owners, a frame reads
+//! the shared table as before.
+
+use std::cell::Cell;
+
+use super::owners::OwnerTag;
+
+/// Distinct owners followed at once.
+pub(super) const WATCHES: usize = 8;
+
+/// One followed owner.
+#[derive(Debug)]
+struct Watch {
+    tag: Cell<OwnerTag>,
+    /// Open frames following it (0: the entry is free).
+    users: Cell<u32>,
+    /// Exact bytes this thread added to the owner (less what it freed of it) since
+    /// the entry was taken.
+    exact_bytes: Cell<i64>,
+}
+
+/// A thread's followed owners.
+#[derive(Debug)]
+pub(super) struct Watches([Watch; WATCHES]);
+
+impl Watches {
+    pub(super) const fn new() -> Self {
+        Self(
+            [const {
+                Watch {
+                    tag: Cell::new(0),
+                    users: Cell::new(0),
+                    exact_bytes: Cell::new(0),
+                }
+            }; WATCHES],
+        )
+    }
+
+    fn find(&self, tag: OwnerTag) -> Option<&Watch> {
+        self.0
+            .iter()
+            .find(|w| w.users.get() > 0 && w.tag.get() == tag)
+    }
+
+    /// Starts following `tag` for one more frame; `false` when every entry is taken
+    /// by other owners.
+    pub(super) fn watch(&self, tag: OwnerTag) -> bool {
+        if let Some(w) = self.find(tag) {
+            w.users.set(w.users.get().saturating_add(1));
+            return true;
+        }
+        match self.0.iter().find(|w| w.users.get() == 0) {
+            Some(w) => {
+                w.tag.set(tag);
+                w.users.set(1);
+                w.exact_bytes.set(0);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// One frame fewer follows `tag`.
+    pub(super) fn unwatch(&self, tag: OwnerTag) {
+        if let Some(w) = self.find(tag) {
+            w.users.set(w.users.get() - 1);
+        }
+    }
+
+    /// This thread changed `tag`'s exact bytes by `bytes`.
+    pub(super) fn note(&self, tag: OwnerTag, bytes: i64) {
+        if let Some(w) = self.find(tag) {
+            w.exact_bytes.set(w.exact_bytes.get().wrapping_add(bytes));
+        }
+    }
+
+    /// What this thread changed of `tag`'s exact bytes since it started following
+    /// it; `None` when it does not follow it.
+    pub(super) fn exact_bytes(&self, tag: OwnerTag) -> Option<i64> {
+        self.find(tag).map(|w| w.exact_bytes.get())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn followed_owners_count_their_own_changes_until_their_last_frame_closes() {
+        let w = Watches::new();
+        assert_eq!(w.exact_bytes(5), None);
+        w.note(5, 100); // not followed: dropped
+        assert!(w.watch(5));
+        assert!(w.watch(5));
+        w.note(5, 4096);
+        w.note(6, 1 << 20);
+        w.note(5, -1024);
+        assert_eq!(w.exact_bytes(5), Some(3072));
+        assert_eq!(w.exact_bytes(6), None);
+        w.unwatch(5);
+        assert_eq!(w.exact_bytes(5), Some(3072));
+        w.unwatch(5);
+        assert_eq!(w.exact_bytes(5), None);
+        // A free entry starts again from zero.
+        assert!(w.watch(5));
+        assert_eq!(w.exact_bytes(5), Some(0));
+    }
+
+    #[test]
+    fn past_the_capacity_an_owner_is_not_followed() {
+        let w = Watches::new();
+        for tag in 0..WATCHES as OwnerTag {
+            assert!(w.watch(tag));
+        }
+        assert!(!w.watch(100));
+        assert_eq!(w.exact_bytes(100), None);
+        w.unwatch(100); // harmless
+        w.unwatch(3);
+        assert!(w.watch(100));
+        assert_eq!(w.exact_bytes(100), Some(0));
+    }
+}

@@ -1,0 +1,225 @@
+//! `retained_bytes` on an operation's own event, on the paths where what its frames
+//! see is not simply what it allocated and freed: a cancelled future whose locals
+//! are freed as it is dropped, an operation inside a `Drop` that runs during an
+//! unwind, a frame opened again inside another operation's, and threads that found
+//! no slot in the allocator's registry.
+
+mod support;
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::sync::{Arc, Barrier};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use memtrack::future::Track;
+use memtrack::memtrack;
+use support::{assert_ended, log_everything, only_operation, operations};
+
+#[global_allocator]
+static ALLOC: memtrack::alloc::Allocator = memtrack::alloc::Allocator::system();
+
+const MIB: usize = 1024 * 1024;
+
+/// Pending on its first poll, ready on the next.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+#[memtrack("retained-cancelled-fn")]
+async fn holds_across_a_long_wait() -> usize {
+    let buffer = black_box(vec![1_u8; MIB]);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    buffer.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_async_fn_frees_its_locals_before_it_ends_and_retains_nothing() {
+    let _logs = log_everything();
+    let outcome = tokio::time::timeout(Duration::from_millis(20), holds_across_a_long_wait()).await;
+    assert!(outcome.is_err(), "the wait was cut short");
+    let event = only_operation("retained-cancelled-fn");
+    assert_ended(&event, "retained-cancelled-fn", "cancelled", None);
+    assert_eq!(event["alloc_bytes"], MIB, "{event}");
+    assert_eq!(event["freed_bytes"], MIB, "{event}");
+    assert_eq!(event["net_bytes"], 0, "{event}");
+    assert_eq!(event["retained_bytes"], 0, "{event}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_tracked_future_frees_its_locals_before_it_ends() {
+    let _logs = log_everything();
+    let work = async {
+        let buffer = black_box(vec![2_u8; MIB / 2]);
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        buffer.len()
+    };
+    let outcome = tokio::time::timeout(
+        Duration::from_millis(20),
+        work.track("retained-cancelled-track"),
+    )
+    .await;
+    assert!(outcome.is_err(), "the wait was cut short");
+    let event = only_operation("retained-cancelled-track");
+    assert_ended(&event, "retained-cancelled-track", "cancelled", None);
+    assert_eq!(event["alloc_bytes"], MIB / 2, "{event}");
+    assert_eq!(event["freed_bytes"], MIB / 2, "{event}");
+    assert_eq!(event["retained_bytes"], 0, "{event}");
+}
+
+#[test]
+fn a_tracked_future_that_completes_keeps_what_it_returns() {
+    let _logs = log_everything();
+    let kept = futures_executor::block_on(
+        async {
+            YieldOnce(false).await;
+            black_box(vec![3_u8; 64 * 1024])
+        }
+        .track("retained-completed-track"),
+    );
+    let event = only_operation("retained-completed-track");
+    assert_ended(&event, "retained-completed-track", "ok", None);
+    assert_eq!(event["retained_bytes"], 64 * 1024, "{event}");
+    drop(kept);
+}
+
+#[memtrack("retained-during-unwind")]
+fn runs_during_an_unwind() -> usize {
+    black_box(vec![4_u8; 8192]).len()
+}
+
+/// Runs operations from its `Drop`, which runs while a panic unwinds.
+struct CleansUp;
+
+impl Drop for CleansUp {
+    fn drop(&mut self) {
+        runs_during_an_unwind();
+        let op = memtrack::start("retained-during-unwind-explicit");
+        op.in_scope(|| black_box(vec![5_u8; 4096]).len());
+        op.end();
+    }
+}
+
+#[test]
+fn operations_that_complete_inside_a_drop_during_an_unwind_end_ok() {
+    let _logs = log_everything();
+    let unwound = std::panic::catch_unwind(|| {
+        let _guard = CleansUp;
+        panic!("unwinding through the guard");
+    });
+    assert!(unwound.is_err());
+    for name in ["retained-during-unwind", "retained-during-unwind-explicit"] {
+        let event = only_operation(name);
+        assert_ended(&event, name, "ok", None);
+        assert_eq!(event["retained_bytes"], 0, "{event}");
+    }
+}
+
+#[test]
+fn a_panic_inside_a_drop_during_an_unwind_still_ends_its_operation_as_panicked() {
+    let _logs = log_everything();
+    struct PanicsInside;
+    impl Drop for PanicsInside {
+        fn drop(&mut self) {
+            let inner = std::panic::catch_unwind(|| {
+                let op = memtrack::start("retained-panics-during-unwind");
+                op.in_scope(|| panic!("inside the guard"));
+            });
+            assert!(inner.is_err());
+        }
+    }
+    let unwound = std::panic::catch_unwind(|| {
+        let _guard = PanicsInside;
+        panic!("unwinding through the guard");
+    });
+    assert!(unwound.is_err());
+    let event = only_operation("retained-panics-during-unwind");
+    assert_eq!(event["ended_by"], "panic", "{event}");
+}
+
+#[test]
+fn a_frame_reopened_inside_another_operation_retains_for_its_own() {
+    let _logs = log_everything();
+    let outer = memtrack::start("retained-reentered");
+    let between = memtrack::start("retained-between");
+    let (small, large) = outer.in_scope(|| {
+        between.in_scope(|| {
+            outer.in_scope(|| {
+                let small: Vec<Box<[u8; 100]>> = (0..1000)
+                    .map(|_| black_box(Box::new([6_u8; 100])))
+                    .collect();
+                (small, black_box(vec![7_u8; 50_000]))
+            })
+        })
+    });
+    between.end();
+    outer.end();
+    // The list of boxes (1000 pointers) and the vector are tagged blocks; the boxes
+    // are small ones. All were allocated by `outer`'s innermost frame.
+    let list_bytes = 1000 * std::mem::size_of::<Box<[u8; 100]>>();
+    let held = (100 * 1000 + list_bytes + 50_000) as u64;
+    let event = only_operation("retained-reentered");
+    assert_eq!(event["retained_bytes"], held, "{event}");
+    let event = only_operation("retained-between");
+    assert_eq!(event["retained_bytes"], 0, "{event}");
+    drop((small, large));
+}
+
+#[test]
+fn threads_without_a_slot_report_only_their_own_blocks() {
+    let _logs = log_everything();
+    // More threads alive at once than the registry has slots, so some have none.
+    let threads = memtrack::alloc::registry_stats().capacity + 44;
+    let start = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|i| {
+            let start = Arc::clone(&start);
+            std::thread::spawn(move || {
+                drop(black_box(vec![0_u8; 8])); // claims a slot, if one is left
+                start.wait();
+                let op = memtrack::start("retained-slotless");
+                let kept = op.in_scope(|| {
+                    let block = black_box(vec![8_u8; 64 * 1024]);
+                    start.wait(); // every thread holds its block now
+                    let kept = (i % 2 == 0).then_some(block);
+                    start.wait(); // and half of them have freed theirs
+                    kept
+                });
+                op.end();
+                kept
+            })
+        })
+        .collect();
+    for handle in handles {
+        drop(handle.join().expect("the thread ran"));
+    }
+    let stats = memtrack::alloc::registry_stats();
+    assert!(
+        stats.slotless_threads > 0,
+        "some threads ran without a slot: {stats:?}"
+    );
+    let events = operations("retained-slotless");
+    assert_eq!(events.len(), threads);
+    let kept = events.iter().filter(|e| e["freed_bytes"] == 0).count();
+    assert_eq!(kept, threads.div_ceil(2));
+    for event in events {
+        let expected = if event["freed_bytes"] == 0 {
+            64 * 1024
+        } else {
+            0
+        };
+        assert_eq!(event["retained_bytes"], expected, "{event}");
+    }
+}
