@@ -43,7 +43,8 @@ pub struct Alert {
     pub threshold_mb: Option<f64>,
     /// The operations it named (`top_operations`, or the suspect).
     pub operations: Vec<String>,
-    /// Leak suspects: intervals of growth.
+    /// Leak suspects: the intervals `delta_mb` grew over (the length of
+    /// `growth_mb_per_interval`, else `intervals`).
     pub intervals: Option<f64>,
     /// Leak suspects: MB retained now.
     pub retained_mb: Option<f64>,
@@ -83,7 +84,12 @@ impl Alert {
             heap_mb: n.heap_used_mb.or(n.current_heap_mb),
             threshold_mb: n.threshold_mb,
             operations,
-            intervals: n.intervals,
+            #[allow(clippy::cast_precision_loss)]
+            intervals: line
+                .growth_mb_per_interval
+                .as_ref()
+                .map(|growth| growth.len() as f64)
+                .or(n.intervals),
             retained_mb: n.retained_mb,
         }
     }
@@ -251,4 +257,25 @@ pub struct Reclaims {
     pub effective: u64,
     /// Sum of `freed_mb`.
     pub freed_mb: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::line::parse_line;
+
+    #[test]
+    fn a_leak_suspect_counts_the_intervals_its_growth_covers() {
+        let text = br#"{"event":"memory_leak_suspect","operation":"ad","intervals":7,"growth_mb_per_interval":[1,1,20],"retained_mb":30,"total_growth_mb":22,"threshold_mb":10}"#;
+        let line = parse_line(text).unwrap();
+        let alert = Alert::from_line(0, "memory_leak_suspect", &line);
+        assert_eq!(alert.intervals, Some(3.0));
+        assert_eq!(alert.delta_mb, Some(22.0));
+        assert_eq!(alert.operations, vec!["ad".to_owned()]);
+        // A line without the list (an older writer) falls back to `intervals`.
+        let text = br#"{"event":"memory_leak_suspect","operation":"ad","intervals":6,"total_growth_mb":22}"#;
+        let line = parse_line(text).unwrap();
+        let alert = Alert::from_line(0, "memory_leak_suspect", &line);
+        assert_eq!(alert.intervals, Some(6.0));
+    }
 }

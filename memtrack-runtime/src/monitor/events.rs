@@ -158,9 +158,10 @@ pub(super) fn memory_leak_suspect(suspect: &Suspect, threshold_mb: f64) {
         total_growth_mb = mb_signed(suspect.total_growth()),
         threshold_mb = threshold_mb,
         extra = extra.as_deref(),
-        "memory_leak_suspect: {} held {} MB more in each of {} intervals",
+        "memory_leak_suspect: {} held {} MB more over the last {} intervals (growing {} in a row)",
         suspect.name,
         mb_signed(suspect.total_growth()),
-        suspect.growth.len()
+        suspect.growth.len(),
+        suspect.streak
     );
 }

@@ -1,10 +1,12 @@
 //! Leak suspects: operation names whose held heap grows interval after interval.
 //!
 //! A transient spike grows and falls back; a leak keeps growing. A name whose
-//! retained bytes grew in [`leak_intervals`](crate::Config::leak_intervals)
-//! consecutive intervals, by more than [`leak_growth_mb`](crate::Config::leak_growth_mb)
-//! over those intervals, is reported as a suspect, with its growth in each of them.
-//! A streak that goes on is reported again every `leak_intervals` intervals.
+//! retained bytes grew in each of the last [`leak_intervals`](crate::Config::leak_intervals)
+//! intervals, by more than [`leak_growth_mb`](crate::Config::leak_growth_mb) over
+//! them, is reported as a suspect, with its growth in each of them. The window
+//! slides one interval at a time, so growth that speeds up late in a streak is
+//! caught as soon as it passes the threshold; once reported, a name that goes on
+//! growing is reported again after `leak_intervals` more intervals.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -33,6 +35,8 @@ impl Suspect {
 struct Streak {
     length: usize,
     recent: VecDeque<i64>,
+    /// `length` when the name was last reported (0: not yet in this streak).
+    reported_at: usize,
 }
 
 /// The streaks of growth per name, across intervals.
@@ -66,9 +70,14 @@ impl LeakWatch {
                 streak.recent.pop_front();
             }
             let total: i64 = streak.recent.iter().sum();
-            if streak.length.is_multiple_of(intervals)
+            let window_full = streak.length >= intervals;
+            let quiet_since_report =
+                streak.reported_at == 0 || streak.length - streak.reported_at >= intervals;
+            if window_full
+                && quiet_since_report
                 && u64::try_from(total).is_ok_and(|t| t > min_growth)
             {
+                streak.reported_at = streak.length;
                 suspects.push(Suspect {
                     name,
                     growth: streak.recent.iter().copied().collect(),
@@ -136,6 +145,28 @@ mod tests {
         let sixth = watch.observe(&[op("leak", 5 * mb, 25 * mb)], 3, 10 << 20);
         assert_eq!(sixth[0].growth, vec![4 * mb, 4 * mb, 5 * mb]);
         assert_eq!(sixth[0].streak, 6);
+    }
+
+    #[test]
+    fn growth_that_speeds_up_late_in_a_streak_is_reported_as_soon_as_it_passes() {
+        let mut watch = LeakWatch::default();
+        let mb = 1 << 20;
+        let mut reported = Vec::new();
+        for (interval, growth) in [1, 1, 1, 20, 20, 20, 20, 20].into_iter().enumerate() {
+            let held = 0; // not what is under test
+            for suspect in watch.observe(&[op("late", growth * mb, held)], 3, 10 << 20) {
+                reported.push((interval + 1, suspect.growth, suspect.streak));
+            }
+        }
+        // Interval 4: 1 + 1 + 20 MB over the last three passes 10 MB; then again
+        // three intervals later, with the window it then covers.
+        assert_eq!(
+            reported,
+            vec![
+                (4, vec![mb, mb, 20 * mb], 4),
+                (7, vec![20 * mb, 20 * mb, 20 * mb], 7),
+            ]
+        );
     }
 
     #[test]

@@ -17,11 +17,12 @@
 //!   "rss_growth_mb", "count", "active"}`. `top_operations_basis` says which
 //!   (`"retained"` or `"rss"`), `count` is the number that ended in the interval,
 //!   `active` the number still running, and `top_operation` names the first one.
-//! - `memory_leak_suspect` (warn) for a name whose held heap grew in
-//!   [`leak_intervals`](crate::Config::leak_intervals) intervals in a row, by more
-//!   than [`leak_growth_mb`](crate::Config::leak_growth_mb) over them: `operation`,
-//!   `intervals`, `growth_mb_per_interval`, `retained_mb`, `total_growth_mb`,
-//!   `threshold_mb`.
+//! - `memory_leak_suspect` (warn) for a name whose held heap grew in each of the
+//!   last [`leak_intervals`](crate::Config::leak_intervals) intervals, by more
+//!   than [`leak_growth_mb`](crate::Config::leak_growth_mb) over them (checked
+//!   every interval; a name reported goes quiet for `leak_intervals` intervals):
+//!   `operation`, `intervals` (how many in a row it grew),
+//!   `growth_mb_per_interval`, `retained_mb`, `total_growth_mb`, `threshold_mb`.
 //! - `critical_rss_spike` (error) when RSS grew by more than
 //!   [`critical_rss_spike_mb`](crate::Config::critical_rss_spike_mb) within the
 //!   interval; `critical_memory_exceeded` (error) while RSS is above
