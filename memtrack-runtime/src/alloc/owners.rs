@@ -204,14 +204,14 @@ impl<const N: usize> Tables<N> {
         Some(table)
     }
 
-    /// Adds every table's counters for tags `0..len` into `sums`.
-    fn add_into(&self, sums: &mut [Change]) {
+    /// Adds every table's counters for tags `first..first + sums.len()` into `sums`.
+    fn add_into(&self, first: usize, sums: &mut [Change]) {
         for cell in &self.0 {
             // SAFETY: as in `for_slot`.
             let Some(table) = (unsafe { cell.load(Ordering::Acquire).as_ref() }) else {
                 continue;
             };
-            for (sum, entry) in sums.iter_mut().zip(table.iter()) {
+            for (sum, entry) in sums.iter_mut().zip(table.iter().skip(first)) {
                 add_change(sum, entry.read());
             }
         }
@@ -225,13 +225,24 @@ fn add_change(sum: &mut Change, c: Change) {
     sum.sampled_blocks = sum.sampled_blocks.wrapping_add(c.sampled_blocks);
 }
 
-/// The counters of tags `0..len`, summed over every table.
-pub(super) fn sum<const N: usize>(tables: &Tables<N>, len: usize) -> Vec<Change> {
+/// Tags summed at a time by [`sum_each`], on the stack.
+const SUM_CHUNK: usize = 64;
+
+/// Calls `f` with the counters of each tag `0..len` in turn, summed over every
+/// table. Allocates nothing: a caller that collects the sums into memory it
+/// allocated before (and keeps after) sees that memory in the sums, as in the
+/// process totals it reads next.
+pub(super) fn sum_each<const N: usize>(tables: &Tables<N>, len: usize, mut f: impl FnMut(Change)) {
     let len = len.min(MAX_OWNERS);
-    let mut sums = vec![Change::default(); len];
-    tables.add_into(&mut sums);
-    for (sum, entry) in sums.iter_mut().zip(SHARED.iter()) {
-        add_change(sum, entry.read());
+    let mut first = 0;
+    while first < len {
+        let mut chunk = [Change::default(); SUM_CHUNK];
+        let sums = &mut chunk[..SUM_CHUNK.min(len - first)];
+        tables.add_into(first, sums);
+        for (sum, entry) in sums.iter_mut().zip(SHARED.iter().skip(first)) {
+            add_change(sum, entry.read());
+        }
+        sums.iter().for_each(|&c| f(c));
+        first += sums.len();
     }
-    sums
 }

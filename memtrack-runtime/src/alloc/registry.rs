@@ -220,10 +220,10 @@ fn sum_published(published: Published) -> Option<Counts> {
     Some(sum)
 }
 
-/// Every owner's counters for tags `0..len`, summed over every slot's table and the
-/// shared one.
-pub(super) fn owner_sums(len: usize) -> Vec<Change> {
-    owners::sum(&TABLES, len)
+/// Calls `f` with every owner's counters for tags `0..len` in turn, summed over
+/// every slot's table and the shared one (see [`owners::sum_each`]).
+pub(super) fn owner_sums_each(len: usize, f: impl FnMut(Change)) {
+    owners::sum_each(&TABLES, len, f);
 }
 
 /// Runs `f` as if a fold were in progress the whole time.

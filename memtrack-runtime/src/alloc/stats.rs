@@ -204,16 +204,21 @@ pub fn owners_live(count: usize) -> Option<Vec<OwnerLive>> {
 }
 
 /// [`owners_live`] whether or not the figures are available.
+///
+/// The list is allocated before the tables are read and is the only memory the
+/// reading keeps, so a process total read after it includes the same bytes as the
+/// owners do.
 pub(super) fn raw_owners_live(count: usize) -> Vec<OwnerLive> {
-    registry::owner_sums(count.min(MAX_OWNERS))
-        .into_iter()
-        .enumerate()
-        .map(|(owner, c)| OwnerLive {
-            owner: owner as OwnerTag,
+    let len = count.min(MAX_OWNERS);
+    let mut owners = Vec::with_capacity(len);
+    registry::owner_sums_each(len, |c| {
+        owners.push(OwnerLive {
+            owner: owners.len() as OwnerTag,
             exact_bytes: c.exact_bytes,
             exact_blocks: c.exact_blocks,
             sampled_bytes: c.sampled_bytes,
             sampled_blocks: c.sampled_blocks,
-        })
-        .collect()
+        });
+    });
+    owners
 }
