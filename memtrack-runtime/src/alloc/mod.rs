@@ -154,7 +154,9 @@ pub use allocator::Allocator;
 #[allow(unused_imports)]
 pub(crate) use counters::Counts;
 pub use owners::{MAX_OWNERS, OwnerTag, UNTRACKED};
-pub use sampling::{BLOCK_UNIT, DEFAULT_SAMPLE_INTERVAL, sample_interval, set_sample_interval};
+pub use sampling::{
+    BLOCK_UNIT, DEFAULT_SAMPLE_INTERVAL, SAMPLE_INTERVALS, sample_interval, set_sample_interval,
+};
 pub use stats::{
     HeapStats, OwnerLive, PEAK_GRANULARITY, RegistryStats, ThreadStats, heap_stats, is_counting,
     owners_live, registry_stats, reset_peak, thread_stats,

@@ -29,17 +29,47 @@ pub const DEFAULT_SAMPLE_INTERVAL: u64 = 256 * 1024;
 /// The mean distance between sample points (0: sampling off).
 static INTERVAL: AtomicU64 = AtomicU64::new(DEFAULT_SAMPLE_INTERVAL);
 
-/// Sets the mean distance between sample points of small allocations, in bytes
-/// (0 turns sampling off: small blocks are then all owned by nobody in particular and
-/// counted in the untracked bucket). Takes effect for each thread at its next sample.
+/// The mean sample distances accepted, in bytes (besides 0, sampling off).
+///
+/// Each sampled block takes a page of its own out of a fixed region (262,144 pages,
+/// 1 GiB of address space, touched only as it is used), so a shorter distance
+/// would cost a page of memory per few small blocks and could use the region up on
+/// a large heap; at 64 KiB a page stands for 16 times its size of small blocks, and
+/// the region lasts until about 16 GiB of them are live.
 ///
 /// ```
-/// memtrack_runtime::alloc::set_sample_interval(512 * 1024);
-/// assert_eq!(memtrack_runtime::alloc::sample_interval(), 512 * 1024);
-/// memtrack_runtime::alloc::set_sample_interval(memtrack_runtime::alloc::DEFAULT_SAMPLE_INTERVAL);
+/// assert!(memtrack_runtime::alloc::SAMPLE_INTERVALS.contains(&memtrack_runtime::alloc::DEFAULT_SAMPLE_INTERVAL));
+/// ```
+pub const SAMPLE_INTERVALS: std::ops::RangeInclusive<u64> = MIN_INTERVAL..=MAX_INTERVAL;
+
+/// Sets the mean distance between sample points of small allocations, in bytes
+/// (0 turns sampling off: small blocks are then all owned by nobody in particular and
+/// counted in the untracked bucket). Other values are brought into
+/// [`SAMPLE_INTERVALS`]. Takes effect for each thread at its next sample.
+///
+/// ```
+/// use memtrack_runtime::alloc::{set_sample_interval, sample_interval, DEFAULT_SAMPLE_INTERVAL};
+///
+/// set_sample_interval(512 * 1024);
+/// assert_eq!(sample_interval(), 512 * 1024);
+/// set_sample_interval(1);
+/// assert_eq!(sample_interval(), 64 * 1024);
+/// set_sample_interval(DEFAULT_SAMPLE_INTERVAL);
 /// ```
 pub fn set_sample_interval(bytes: u64) {
-    INTERVAL.store(bytes.min(MAX_INTERVAL), Ordering::Relaxed);
+    let bytes = if bytes == 0 {
+        0
+    } else {
+        bytes.clamp(MIN_INTERVAL, MAX_INTERVAL)
+    };
+    INTERVAL.store(bytes, Ordering::Relaxed);
+}
+
+/// Sets the interval as it is, below the accepted range too (every allocation is
+/// sampled at 1): for tests that need each block sampled.
+#[cfg(test)]
+pub(super) fn set_interval_unchecked(bytes: u64) {
+    INTERVAL.store(bytes, Ordering::Relaxed);
 }
 
 /// The mean distance between sample points of small allocations, in bytes.
@@ -54,6 +84,9 @@ pub fn sample_interval() -> u64 {
 /// Largest accepted interval (1 TiB): far above any useful value, and small enough
 /// that distances and weights stay far from overflowing.
 const MAX_INTERVAL: u64 = 1 << 40;
+
+/// Smallest accepted interval (64 KiB); see [`SAMPLE_INTERVALS`].
+const MIN_INTERVAL: u64 = 64 * 1024;
 
 /// The countdown a thread starts from, and keeps while sampling is off: no
 /// allocation reaches zero from it in the life of a process (2^62 bytes).

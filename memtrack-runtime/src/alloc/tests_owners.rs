@@ -154,7 +154,7 @@ fn over_aligned_tagged_blocks_keep_their_alignment() {
 fn sampled_small_blocks_are_recorded_with_their_owner_and_weights() {
     let _serial = serial();
     // One sample point per byte: every small allocation is sampled.
-    set_sample_interval(1);
+    sampling::set_interval_unchecked(1);
     let tag: OwnerTag = 81;
     let start = owner(tag);
     // SAFETY: non-zero sizes; each block is freed (or reallocated) with its layout.
@@ -223,7 +223,7 @@ fn sampling_can_be_turned_off() {
 #[test]
 fn a_thread_reuses_the_page_of_its_last_freed_sample_and_hands_it_back_at_exit() {
     let _serial = serial();
-    set_sample_interval(1);
+    sampling::set_interval_unchecked(1);
     let tag: OwnerTag = 95;
     let start = owner(tag);
     let (a, b) = std::thread::spawn(move || {

@@ -60,6 +60,26 @@ impl SettingValue for usize {
     }
 }
 
+/// The mean distance between sampled small blocks: 0 (sampling off) or a number of
+/// bytes in the range the allocator accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SampleBytes(pub(crate) u64);
+
+impl SettingValue for SampleBytes {
+    const EXPECTED: &'static str =
+        "0 (sampling off) or a whole number of bytes from 65536 to 1099511627776 (e.g. 262144)";
+    fn parse(text: &str) -> Option<Self> {
+        let v = SampleBytes(u64::parse(text)?);
+        v.is_valid().then_some(v)
+    }
+    fn is_valid(self) -> bool {
+        self.0 == 0 || crate::alloc::SAMPLE_INTERVALS.contains(&self.0)
+    }
+    fn show(self) -> String {
+        self.0.to_string()
+    }
+}
+
 /// A switch.
 impl SettingValue for bool {
     const EXPECTED: &'static str = "true or false (also 1/0, yes/no, on/off)";
@@ -119,6 +139,11 @@ mod tests {
         assert_eq!(Megabytes::parse("NaN"), None);
         assert_eq!(Megabytes::parse("inf"), None);
         assert_eq!(Megabytes::parse("5MB"), None);
+        assert_eq!(SampleBytes::parse("0"), Some(SampleBytes(0)));
+        assert_eq!(SampleBytes::parse("65_536"), Some(SampleBytes(65536)));
+        assert_eq!(SampleBytes::parse("65535"), None);
+        assert_eq!(SampleBytes::parse("1"), None);
+        assert_eq!(SampleBytes::parse("1099511627777"), None);
     }
 
     #[test]

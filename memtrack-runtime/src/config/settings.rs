@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use super::error::{ConfigError, InvalidSetting};
-use super::parse::{Megabytes, Millis, Period, SettingValue};
+use super::parse::{Megabytes, Millis, Period, SampleBytes, SettingValue};
 
 impl From<f64> for Megabytes {
     fn from(v: f64) -> Self {
@@ -14,6 +14,16 @@ impl From<f64> for Megabytes {
 }
 impl From<Megabytes> for f64 {
     fn from(v: Megabytes) -> Self {
+        v.0
+    }
+}
+impl From<u64> for SampleBytes {
+    fn from(v: u64) -> Self {
+        SampleBytes(v)
+    }
+}
+impl From<SampleBytes> for u64 {
+    fn from(v: SampleBytes) -> Self {
         v.0
     }
 }
@@ -186,9 +196,11 @@ settings! {
     /// intervals, above which a steadily growing name raises `memory_leak_suspect`.
     leak_growth_mb: f64 as Megabytes = 10.0, env "MEMTRACK_LEAK_GROWTH_MB";
     /// Mean distance between sampled small blocks, in bytes of small allocations
-    /// (see [`alloc::set_sample_interval`](crate::alloc::set_sample_interval)); 0
-    /// turns sampling off. Applied by [`config::set`](crate::config::set).
-    heap_sample_bytes: u64 as u64 = crate::alloc::DEFAULT_SAMPLE_INTERVAL, env "MEMTRACK_HEAP_SAMPLE_BYTES";
+    /// (see [`alloc::set_sample_interval`](crate::alloc::set_sample_interval)): 0
+    /// turns sampling off; otherwise from 64 KiB to 1 TiB
+    /// ([`alloc::SAMPLE_INTERVALS`](crate::alloc::SAMPLE_INTERVALS)). Applied by
+    /// [`config::set`](crate::config::set).
+    heap_sample_bytes: u64 as SampleBytes = crate::alloc::DEFAULT_SAMPLE_INTERVAL, env "MEMTRACK_HEAP_SAMPLE_BYTES";
 }
 
 /// Builds a [`Config`]; every setter validates its value and [`build`](Self::build)
@@ -289,6 +301,31 @@ mod tests {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         }
+    }
+
+    #[test]
+    fn a_sample_interval_too_short_for_the_sample_pages_is_rejected() {
+        for ok in ["0", "65536", "262_144", "1099511627776"] {
+            let config = Config::from_lookup(env(&[("MEMTRACK_HEAP_SAMPLE_BYTES", ok)]))
+                .unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(
+                config.heap_sample_bytes(),
+                ok.replace('_', "").parse::<u64>().unwrap()
+            );
+        }
+        for bad in ["1", "65535", "1099511627777", "-1", "64k"] {
+            let err =
+                Config::from_lookup(env(&[("MEMTRACK_HEAP_SAMPLE_BYTES", bad)])).expect_err(bad);
+            let setting = &err.invalid()[0];
+            assert_eq!(setting.name, "MEMTRACK_HEAP_SAMPLE_BYTES");
+            assert_eq!(setting.value, bad);
+            assert!(err.to_string().contains("from 65536"), "{err}");
+        }
+        let err = Config::builder()
+            .heap_sample_bytes(4096)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.invalid()[0].name, "ConfigBuilder::heap_sample_bytes");
     }
 
     #[test]
