@@ -378,3 +378,37 @@ fn function_like_macros_evaluate_each_expression_once() {
     assert_eq!(allocations[0]["estimated_bytes"], 1_000_000);
     assert_eq!(allocations[0]["n"], 2);
 }
+
+#[memtrack("sync-generic-result")]
+fn generic_pass_through<T, E>(result: Result<T, E>) -> Result<T, E> {
+    result
+}
+
+/// An error type with neither `Display` nor `Debug`.
+struct Opaque;
+
+#[memtrack("sync-opaque")]
+fn opaque_error() -> Result<u8, Opaque> {
+    Err(Opaque)
+}
+
+#[test]
+fn an_err_is_an_err_in_a_generic_fn_and_without_display_or_debug() {
+    log_everything();
+    assert!(generic_pass_through::<u8, String>(Err("kept".into())).is_err());
+    assert_eq!(generic_pass_through::<u8, String>(Ok(3)), Ok(3));
+    let events = operations("sync-generic-result");
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert_ended(
+        &events[0],
+        "sync-generic-result",
+        "err",
+        Some("error of type alloc::string::String"),
+    );
+    assert_ended(&events[1], "sync-generic-result", "ok", None);
+
+    assert!(opaque_error().is_err());
+    let event = only_operation("sync-opaque");
+    let expected = format!("error of type {}", std::any::type_name::<Opaque>());
+    assert_ended(&event, "sync-opaque", "err", Some(&expected));
+}

@@ -15,7 +15,7 @@ pub use crate::sites::Site;
 pub use crate::tracker::Kind;
 pub use crate::tracker::Outcome;
 pub use crate::tracker::Tracker;
-pub use crate::tracker::{OutcomeDebug, OutcomeDisplay, OutcomePlain, Probe};
+pub use crate::tracker::{OutcomeDebug, OutcomeDisplay, OutcomePlain, OutcomeResult, Probe};
 
 /// Starts the operation of an annotated function.
 #[inline]

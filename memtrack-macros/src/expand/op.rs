@@ -74,8 +74,10 @@ pub fn finish(args: &AttrArgs) -> TokenStream {
     quote! {
         {
             #[allow(unused_imports)]
-            use #root::__private::{OutcomeDebug as _, OutcomeDisplay as _, OutcomePlain as _};
-            #root::__private::finish(&#op, (&&#root::__private::Probe(&#ret)).__memtrack_outcome());
+            use #root::__private::{
+                OutcomeDebug as _, OutcomeDisplay as _, OutcomePlain as _, OutcomeResult as _,
+            };
+            #root::__private::finish(&#op, (&&&#root::__private::Probe(&#ret)).__memtrack_outcome());
         }
     }
 }

@@ -28,4 +28,4 @@ pub use handle::Kind;
 pub use handle::{Tracker, start};
 pub use outcome::{EndedBy, Outcome};
 #[doc(hidden)]
-pub use outcome::{OutcomeDebug, OutcomeDisplay, OutcomePlain, Probe};
+pub use outcome::{OutcomeDebug, OutcomeDisplay, OutcomePlain, OutcomeResult, Probe};
