@@ -176,7 +176,7 @@ fn parse_root_value(input: ParseStream<'_>, crate_span: Span) -> syn::Result<Pat
 }
 
 /// What a leading name literal stands for (changes only the error text).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NameRole {
     /// The operation name of `#[memtrack]`.
     Operation,
@@ -230,8 +230,22 @@ pub fn parse_name(input: ParseStream<'_>, role: NameRole) -> syn::Result<LitStr>
             format!("{} must not be empty", role.describe()),
         ));
     }
+    let chars = name.value().chars().count();
+    if role == NameRole::Operation && chars > MAX_NAME_CHARS {
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "the operation name is {chars} characters long; at most {MAX_NAME_CHARS} are kept, so write a shorter one"
+            ),
+        ));
+    }
     Ok(name)
 }
+
+/// The longest operation name the runtime keeps
+/// (`memtrack::metadata::MAX_NAME_LEN`): a longer literal is an error here rather
+/// than a name cut at run time.
+const MAX_NAME_CHARS: usize = 128;
 
 /// `::memtrack`, the path generated code goes through by default.
 pub fn default_root() -> Path {
@@ -293,6 +307,13 @@ mod tests {
         assert!(error(quote!()).starts_with("expected the operation name"));
         assert!(error(quote!(name)).starts_with("the operation name must be a string literal"));
         assert_eq!(error(quote!("")), "the operation name must not be empty");
+        let longest = "n".repeat(128);
+        assert!(parse(quote!(#longest)).is_ok());
+        let longer = "é".repeat(129);
+        assert_eq!(
+            error(quote!(#longer)),
+            "the operation name is 129 characters long; at most 128 are kept, so write a shorter one"
+        );
         assert!(
             error(quote!("a", skip_all))
                 .starts_with("`skip_all` is an option of `#[tracing::instrument]`")

@@ -58,11 +58,14 @@ use proc_macro::TokenStream;
 /// `-> !`, fns returning `impl Future` whose last expression is an `async`
 /// block, and fns whose last expression is `Box::pin(async ..)` (which is what
 /// `#[async_trait]` produces, so it also works inside `#[async_trait]` impls).
-/// It does not apply to `const fn`s or to trait methods without a body.
+/// It does not apply to `const fn`s or to trait methods without a body, and it
+/// rejects `#[track_caller]` (the body runs in a closure or a future, which would
+/// not see the caller's location). The name is at most 128 characters.
 ///
-/// The operation ends when the call returns (`ok`, or `err` with the error text
-/// when the fn returns a `Result::Err` whose error type implements `Display` or
-/// `Debug`), when it panics (`panic`), or, for a future dropped after its first
+/// The operation ends when the call returns (`ok`, or `err` when the fn returns a
+/// `Result::Err`, with the error's `Display` text, else its `Debug` text, else
+/// `error of type <its type>`: in a generic fn the error type has no bound the
+/// attribute could use), when it panics (`panic`), or, for a future dropped after its first
 /// poll and before completion, `cancelled`. A future that is never polled starts
 /// no operation. `return` and `?` behave exactly as without the attribute.
 ///

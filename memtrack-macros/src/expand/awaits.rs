@@ -11,7 +11,9 @@
 //! `.await` counts unless it belongs to a nested `async` block, closure or item;
 //! a macro call counts as a possible `.await` unless it is one of the standard,
 //! `tracing` or memtrack macros, which never await by themselves, and its input
-//! has no `await`.
+//! has no `await` and no `async` (a macro of the user's own that shadows one of
+//! those names and awaits a future it is given then still compiles; one that awaits
+//! what it builds itself from an input without either word does not).
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::{self, Visit};
@@ -87,7 +89,7 @@ impl<'ast> Visit<'ast> for FindAwait {
             .segments
             .last()
             .is_some_and(|segment| PLAIN_MACROS.iter().any(|name| segment.ident == name));
-        if !plain || mentions_await(mac.tokens.clone()) {
+        if !plain || mentions_await_or_async(mac.tokens.clone()) {
             self.found = true;
         }
     }
@@ -104,10 +106,10 @@ impl<'ast> Visit<'ast> for FindAwait {
     }
 }
 
-fn mentions_await(tokens: TokenStream) -> bool {
+fn mentions_await_or_async(tokens: TokenStream) -> bool {
     tokens.into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => ident == "await",
-        TokenTree::Group(group) => mentions_await(group.stream()),
+        TokenTree::Ident(ident) => ident == "await" || ident == "async",
+        TokenTree::Group(group) => mentions_await_or_async(group.stream()),
         TokenTree::Punct(_) | TokenTree::Literal(_) => false,
     })
 }
@@ -163,5 +165,7 @@ mod tests {
         assert!(awaits(syn::parse_quote!({ println!("{}", f().await) })));
         assert!(awaits(syn::parse_quote!({ tokio::join!(a, b) })));
         assert!(awaits(syn::parse_quote!({ my_macro!() })));
+        // A known name given a future may be a macro of the user's that awaits it.
+        assert!(awaits(syn::parse_quote!({ debug!(async { 1 }) })));
     }
 }

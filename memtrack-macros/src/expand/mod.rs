@@ -42,6 +42,18 @@ pub fn memtrack(args: TokenStream, item: TokenStream) -> TokenStream {
         );
         return with_error(error, item);
     }
+    if let Some(attr) = function
+        .attrs
+        .iter()
+        .find(|attr| attr.path().is_ident("track_caller"))
+    {
+        let error = syn::Error::new(
+            attr.path().span(),
+            "#[memtrack] cannot keep `#[track_caller]`: the body runs inside a closure \
+             or a future, which does not see the caller's location; remove one of the two",
+        );
+        return with_error(error, item);
+    }
     if function.sig.asyncness.is_some() {
         return async_fn::expand(&args, &function);
     }

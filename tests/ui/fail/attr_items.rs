@@ -18,7 +18,14 @@ trait Service {
 #[memtrack("a-module")]
 mod nested {}
 
+#[memtrack("keeps-the-caller")]
+#[track_caller]
+fn caller_located() -> u32 {
+    std::panic::Location::caller().line()
+}
+
 fn main() {
     let value = NotAFunction { field: constant() };
     assert_eq!(value.field, 1);
+    assert!(caller_located() > 0);
 }

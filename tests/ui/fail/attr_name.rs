@@ -21,6 +21,9 @@ fn empty_name() {}
 #[memtrack("   ")]
 fn blank_name() {}
 
+#[memtrack("an-operation-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on")]
+fn long_name() {}
+
 fn main() {
     no_name();
     empty_parens();
@@ -29,4 +32,5 @@ fn main() {
     macro_name();
     empty_name();
     blank_name();
+    long_name();
 }
