@@ -233,3 +233,86 @@ fn a_log_without_readings_still_draws_a_picture() {
     assert!(texts.contains(&"no per-operation memory figures in the log"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Writes `lines` as a log, renders it as SVG and HTML, and returns both files (the
+/// run fails the test if it does not finish in time).
+fn render_log(name: &str, lines: &str) -> (String, String) {
+    let dir = std::env::temp_dir().join(format!("memtrack-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("in.log");
+    std::fs::write(&log, lines).unwrap();
+    let (svg_path, html_path) = (dir.join("out.svg"), dir.join("out.html"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memtrack"))
+        .arg("report")
+        .arg(&log)
+        .arg("--svg")
+        .arg(&svg_path)
+        .arg("--html")
+        .arg(&html_path)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("memtrack report did not finish on {name}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (svg, html)
+}
+
+#[test]
+fn figures_near_the_largest_float_still_give_a_picture() {
+    let lines = concat!(
+        r#"{"timestamp":"2026-11-27T08:08:00.000Z","event":"memory_snapshot","rss_mb":1.7976931348623157e308,"heap_used_mb":1.7e308,"top_operations":[{"operation":"a","retained_mb":1.7976931348623157e308}],"top_operations_basis":"retained"}"#,
+        "\n",
+        r#"{"timestamp":"2026-11-27T08:09:00.000Z","event":"memory_snapshot","rss_mb":5,"top_operations":[{"operation":"a","retained_mb":-1.7976931348623157e308}],"top_operations_basis":"retained"}"#,
+        "\n"
+    );
+    let (svg, _) = render_log("huge", lines);
+    roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    // Small figures beside a hugely negative one.
+    let lines = concat!(
+        r#"{"timestamp":"2026-11-27T08:08:00.000Z","event":"memory_snapshot","rss_mb":-1.7976931348623157e308,"heap_used_mb":3,"critical_rss_mb":1.7e308}"#,
+        "\n",
+        r#"{"timestamp":"2026-11-27T08:09:00.000Z","event":"memory_snapshot","rss_mb":5,"heap_used_mb":4}"#,
+        "\n"
+    );
+    let (svg, _) = render_log("negative", lines);
+    roxmltree::Document::parse(&svg).expect("well-formed SVG");
+}
+
+#[test]
+fn control_characters_in_names_do_not_break_the_markup() {
+    let lines = concat!(
+        r#"{"timestamp":"2026-11-27T08:00:00Z","event":"memory_snapshot","rss_mb":5,"top_operations":[{"operation":"bad\u0001na\u0000me","retained_mb":4}],"top_operations_basis":"retained"}"#,
+        "\n",
+        r#"{"timestamp":"2026-11-27T08:01:00Z","event":"memory_snapshot","rss_mb":6,"top_operations":[{"operation":"bad\u0001na\u0000me","retained_mb":5}],"top_operations_basis":"retained"}"#,
+        "\n"
+    );
+    let (svg, html) = render_log("controls", lines);
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let legend: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .filter(|t| t.contains("bad"))
+        .collect();
+    assert_eq!(legend, ["#1 bad na me"]);
+    assert!(
+        !html
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')),
+        "a control character in the page"
+    );
+}

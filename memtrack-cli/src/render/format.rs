@@ -19,7 +19,7 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 pub fn bytes(v: f64) -> String {
     let a = v.abs();
     if a >= GIB {
-        format!("{:.2} GB", v / GIB)
+        format!("{} GB", fixed(v / GIB, 2))
     } else if a >= MIB {
         format!("{:.1} MB", v / MIB)
     } else if a >= KIB {
@@ -57,7 +57,7 @@ pub fn signed_bytes(v: f64) -> String {
 #[must_use]
 pub fn mb(v: f64) -> String {
     if v.abs() >= 1024.0 {
-        format!("{:.2} GB", v / 1024.0)
+        format!("{} GB", fixed(v / 1024.0, 2))
     } else {
         format!("{v:.1} MB")
     }
@@ -146,8 +146,42 @@ pub fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else {
-        format!("{v:.1}")
+        fixed(v, 1)
     }
+}
+
+/// `v` with `decimals` decimals, or in scientific notation from 10^15 on (a
+/// figure no log should hold, written short rather than in hundreds of digits).
+///
+/// ```
+/// use memtrack_cli::render::format::{fixed, mb};
+///
+/// assert_eq!(fixed(2.345, 2), "2.35");
+/// assert_eq!(fixed(-1.7976931348623157e308, 1), "-1.80e308");
+/// assert_eq!(mb(1e300), "9.77e296 GB");
+/// ```
+#[must_use]
+pub fn fixed(v: f64, decimals: usize) -> String {
+    if v.abs() < 1e15 || !v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+/// Text from the log on one line: control characters (which a terminal would act
+/// on and XML does not allow) become spaces.
+///
+/// ```
+/// use memtrack_cli::render::format::one_line;
+///
+/// assert_eq!(one_line("a\u{1}b\nc"), "a b c");
+/// ```
+#[must_use]
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// How times are written: the clock alone when the whole log is within one UTC day.

@@ -1,11 +1,13 @@
 //! HTML markup shared by the page and its tables: escaping text.
 
-/// Escapes text for HTML.
+/// Escapes text for HTML (and XML): markup characters become entities, and control
+/// characters other than tab and line ends, which XML does not allow, spaces.
 ///
 /// ```
 /// use memtrack_cli::render::markup::escape;
 ///
 /// assert_eq!(escape("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+/// assert_eq!(escape("a\u{0}b\u{1}c\n"), "a b c\n");
 /// ```
 #[must_use]
 pub fn escape(text: &str) -> String {
@@ -16,6 +18,8 @@ pub fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }

@@ -6,7 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::format::{millis, number};
+use super::format::{millis, number, one_line};
 use crate::model::Report;
 use crate::model::series::Point;
 use crate::parse::timestamp::{format_clock, format_date};
@@ -198,11 +198,27 @@ where
 }
 
 fn max_of(points: &[Point]) -> f64 {
-    points.iter().map(|p| p.v).fold(0.0, f64::max)
+    points.iter().map(|p| plottable(p.v)).fold(0.0, f64::max)
 }
 
 fn min_of(points: &[Point]) -> f64 {
-    points.iter().map(|p| p.v).fold(0.0, f64::min)
+    points.iter().map(|p| plottable(p.v)).fold(0.0, f64::min)
+}
+
+/// Largest magnitude an axis reaches: a range computed from absurd figures in a
+/// log (up to `f64::MAX`, where a margin overflows to infinity) would leave the
+/// axis with no labels to find.
+const AXIS_LIMIT: f64 = 1e300;
+
+/// `v` within the axes' limits (and 0 for a value that is not a number). A point is
+/// also kept within its chart's range: plotters computes the pixel of a point far
+/// outside it with an integer overflow.
+fn plottable(v: f64) -> f64 {
+    if v.is_nan() {
+        0.0
+    } else {
+        v.clamp(-AXIS_LIMIT, AXIS_LIMIT)
+    }
 }
 
 fn note(area: &Area<'_>, text: &str) -> DrawResult {
@@ -215,9 +231,13 @@ fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult 
     let peak = max_of(&t.rss_mb).max(max_of(&t.heap_mb));
     // The threshold is drawn when the data come within half of it; further away it
     // would flatten the lines, so the caption gives it instead.
-    let threshold = report.memory.critical_rss_mb.filter(|th| *th > 0.0);
+    let threshold = report
+        .memory
+        .critical_rss_mb
+        .filter(|th| *th > 0.0)
+        .map(plottable);
     let draw_threshold = threshold.filter(|th| peak >= th / 2.0);
-    let top = draw_threshold.map_or(peak, |th| th.max(peak)) * 1.1;
+    let top = plottable(draw_threshold.map_or(peak, |th| th.max(peak)) * 1.1);
     let mut caption = "process memory (MB)".to_owned();
     if let Some(th) = threshold
         && draw_threshold.is_none()
@@ -271,7 +291,9 @@ fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult 
         }
         chart
             .draw_series(LineSeries::new(
-                points.iter().map(|p| (axis.x(p.t), p.v)),
+                points
+                    .iter()
+                    .map(|p| (axis.x(p.t), plottable(p.v).clamp(0.0, top))),
                 color.stroke_width(2),
             ))?
             .label(name)
@@ -355,6 +377,10 @@ fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawRes
         (lo.min(min_of(&s.points)), hi.max(max_of(&s.points)))
     });
     let span = (high - low).max(1.0);
+    let (y_low, y_high) = (
+        plottable((low - span * 0.05).min(0.0)),
+        plottable(high + span * 0.1),
+    );
     let mut chart = ChartBuilder::on(area)
         .margin_left(16)
         .margin_right(24)
@@ -363,10 +389,7 @@ fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawRes
         .caption(&caption, (FONT, 16).into_font().color(&TEXT))
         .x_label_area_size(28)
         .y_label_area_size(Y_LABEL_AREA)
-        .build_cartesian_2d(
-            axis.range(),
-            (low - span * 0.05).min(0.0)..high + span * 0.1,
-        )?;
+        .build_cartesian_2d(axis.range(), y_low..y_high)?;
     chart
         .configure_mesh()
         .light_line_style(WHITE)
@@ -383,8 +406,12 @@ fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawRes
     for (rank, series) in t.operations.iter().enumerate() {
         let color = OPERATION_COLORS[rank % OPERATION_COLORS.len()];
         let width = if rank == 0 { 3 } else { 2 };
-        let points: Vec<(f64, f64)> = series.points.iter().map(|p| (axis.x(p.t), p.v)).collect();
-        let label = format!("#{} {}", rank + 1, series.operation);
+        let points: Vec<(f64, f64)> = series
+            .points
+            .iter()
+            .map(|p| (axis.x(p.t), plottable(p.v).clamp(y_low, y_high)))
+            .collect();
+        let label = format!("#{} {}", rank + 1, one_line(&series.operation));
         if points.len() == 1 {
             chart
                 .draw_series(points.iter().map(|c| Circle::new(*c, 4, color.filled())))?

@@ -1,5 +1,6 @@
 //! Aligned text tables.
 
+use super::format::one_line;
 use super::style::Style;
 
 /// Longest cell printed; longer ones are cut with `…`.
@@ -77,10 +78,7 @@ pub struct Table {
 }
 
 fn cut(text: &str) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let one_line = one_line(text);
     if one_line.chars().count() <= MAX_CELL_CHARS {
         return one_line;
     }
