@@ -13,8 +13,10 @@ impl From<f64> for Megabytes {
     }
 }
 impl From<Megabytes> for f64 {
+    /// The value, with `-0` as `0` (it is accepted as not negative, and would
+    /// otherwise be written `-0` in messages).
     fn from(v: Megabytes) -> Self {
-        v.0
+        v.0 + 0.0
     }
 }
 impl From<u64> for SampleBytes {
@@ -111,7 +113,7 @@ macro_rules! settings {
                 pub fn $name(mut self, value: $ty) -> Self {
                     let wire = <$wire>::from(value);
                     if SettingValue::is_valid(wire) {
-                        self.config.$name = value;
+                        self.config.$name = wire.into();
                     } else {
                         self.invalid.push(InvalidSetting::new(
                             concat!("ConfigBuilder::", stringify!($name)),
@@ -301,6 +303,18 @@ mod tests {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         }
+    }
+
+    #[test]
+    fn negative_zero_megabytes_are_zero() {
+        let config =
+            Config::from_lookup(env(&[("MEMTRACK_UNHEALTHY_RSS_MB", "-0")])).expect("accepted");
+        assert!(config.unhealthy_rss_mb().is_sign_positive());
+        let config = Config::builder()
+            .unhealthy_rss_mb(-0.0)
+            .build()
+            .expect("accepted");
+        assert!(config.unhealthy_rss_mb().is_sign_positive());
     }
 
     #[test]
