@@ -176,15 +176,28 @@ pub fn render(accept: Option<&str>) -> Exposition {
 }
 
 /// Whether an `Accept` header asks for OpenMetrics and accepts neither
-/// `text/plain` nor any type.
+/// `text/plain` nor any type. Media types are compared without regard to case, and a
+/// type given `q=0` is refused, not accepted.
 fn only_openmetrics(accept: &str) -> bool {
-    let types = || {
-        accept
-            .split(',')
-            .map(|t| t.split(';').next().unwrap_or("").trim())
+    let accepted = || {
+        accept.split(',').filter_map(|entry| {
+            let mut parts = entry.split(';');
+            let media_type = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|param| {
+                param.trim().split_once('=').is_some_and(|(name, q)| {
+                    name.trim().eq_ignore_ascii_case("q")
+                        && q.trim().parse::<f64>().is_ok_and(|q| q <= 0.0)
+                })
+            });
+            (!refused).then_some(media_type)
+        })
     };
-    types().any(|t| t == "application/openmetrics-text")
-        && !types().any(|t| t == "text/plain" || t == "text/*" || t == "*/*")
+    accepted().any(|t| t.eq_ignore_ascii_case("application/openmetrics-text"))
+        && !accepted().any(|t| {
+            ["text/plain", "text/*", "*/*"]
+                .iter()
+                .any(|text| t.eq_ignore_ascii_case(text))
+        })
 }
 
 #[cfg(test)]
@@ -254,5 +267,17 @@ mod tests {
         assert!(!only_openmetrics("application/openmetrics-text, */*;q=0.1"));
         assert!(!only_openmetrics("text/plain"));
         assert!(!only_openmetrics(""));
+        // Case does not matter; `q=0` refuses a type.
+        assert!(only_openmetrics(
+            "Application/OpenMetrics-Text; version=1.0.0"
+        ));
+        assert!(!only_openmetrics("application/openmetrics-text;q=0"));
+        assert!(!only_openmetrics(
+            "application/openmetrics-text;q=0.0,text/plain"
+        ));
+        assert!(only_openmetrics(
+            "application/openmetrics-text,text/plain;q=0, */*; Q=0"
+        ));
+        assert!(!only_openmetrics("application/openmetrics-text,TEXT/PLAIN"));
     }
 }
