@@ -7,10 +7,11 @@ mod support;
 
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
 use memtrack::export::prometheus::{self, prometheus_client::registry::Registry};
 use memtrack::memtrack;
+use support::YieldOnce;
 
 #[global_allocator]
 static ALLOC: memtrack::Allocator = memtrack::Allocator::system();
@@ -51,25 +52,9 @@ fn ends_panic() {
     panic!("planted panic");
 }
 
-/// Pending once, then ready.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
 #[memtrack("prom-ends-cancelled")]
 async fn ends_cancelled() {
-    YieldOnce(false).await;
+    YieldOnce::default().await;
 }
 
 #[test]

@@ -6,37 +6,18 @@
 
 mod support;
 
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::Pin;
 use std::sync::{Arc, Barrier};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use memtrack::future::Track;
 use memtrack::memtrack;
-use support::{assert_ended, log_everything, only_operation, operations};
+use support::{YieldOnce, assert_ended, log_everything, only_operation, operations};
 
 #[global_allocator]
 static ALLOC: memtrack::alloc::Allocator = memtrack::alloc::Allocator::system();
 
 const MIB: usize = 1024 * 1024;
-
-/// Pending on its first poll, ready on the next.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
 
 #[memtrack("retained-cancelled-fn")]
 async fn holds_across_a_long_wait() -> usize {
@@ -84,7 +65,7 @@ fn a_tracked_future_that_completes_keeps_what_it_returns() {
     let _logs = log_everything();
     let kept = futures_executor::block_on(
         async {
-            YieldOnce(false).await;
+            YieldOnce::default().await;
             black_box(vec![3_u8; 64 * 1024])
         }
         .track("retained-completed-track"),

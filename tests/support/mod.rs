@@ -5,7 +5,10 @@
 pub mod promtool;
 pub mod service;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Once;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use memtrack::logging::CaptureWriter;
@@ -104,4 +107,22 @@ pub fn minute_config() -> memtrack::Config {
         .cache_stats_interval(Duration::from_secs(60))
         .build()
         .expect("valid config")
+}
+
+/// A future pending on its first poll (waking itself) and ready on the next: an
+/// await point that suspends once.
+#[derive(Debug, Default)]
+pub struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
 }
