@@ -83,11 +83,10 @@
 //!
 //! Owners' counters follow the same split: a thread with a slot counts its tagged
 //! blocks per owner in its slot's table, one writer each; the others change a shared
-//! table with atomic adds. An operation's frame measures what its thread did for its
-//! owner as a difference of the thread's own entry; a thread without a slot follows
-//! what it changes itself for the owners of its open frames (up to eight distinct
-//! owners at once; a frame past that reads the shared table, which other threads'
-//! blocks move too).
+//! table with atomic adds. For an operation's frame, its thread also follows what it
+//! changes itself for the owners of its open frames (up to eight distinct owners at
+//! once; past that a frame reads the thread's table, or for a thread without a slot
+//! the shared one, which other threads' blocks move too).
 //!
 //! Inside the allocator nothing locks, allocates through the global allocator or
 //! panics, and the only thread-local is const-initialised, has no destructor and is

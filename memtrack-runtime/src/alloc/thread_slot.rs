@@ -253,11 +253,9 @@ impl Local {
     fn apply_owner(&self, tag: OwnerTag, change: Change) {
         match (self.mode.get(), self.table.get()) {
             (Mode::Slot, Some(table)) => table.apply_owned(tag, change),
-            _ => {
-                owners::apply_shared(tag, change);
-                self.watches.note(tag, change.exact_bytes);
-            }
+            _ => owners::apply_shared(tag, change),
         }
+        self.watches.note(tag, change.exact_bytes);
     }
 
     /// Counts a small allocation of `size` bytes: its bytes, one call, and the
@@ -637,36 +635,33 @@ pub(crate) fn leave_owner(previous: OwnerTag) {
     let _ = LOCAL.try_with(|local| local.owner.set(previous));
 }
 
-/// The exact live bytes of `owner`'s tagged blocks as counted by the calling
-/// thread's slot table (what this thread allocated for it less what it freed of
-/// it): its differences over a stretch of code are exact. A thread without a slot
-/// reads what it changed itself while it follows `owner` (see [`watch_owner`]), and
-/// the shared table, which other threads change too, when it does not.
+/// The exact bytes of `owner`'s tagged blocks the calling thread has added less
+/// those of them it freed, counted from some point: its differences over a stretch
+/// of code are exact. While the thread follows `owner` (see [`watch_owner`]) that is
+/// its own count since it began; otherwise its slot's table, or for a thread without
+/// a slot the shared table, which other threads change too.
 pub(crate) fn owner_bytes_here(owner: OwnerTag) -> i64 {
     LOCAL
         .try_with(|local| {
+            if let Some(bytes) = local.watches.exact_bytes(owner) {
+                return bytes;
+            }
             local.ensure_claimed();
             match (local.mode.get(), local.table.get()) {
                 (Mode::Slot, Some(table)) => table.exact_bytes(owner),
-                _ => local
-                    .watches
-                    .exact_bytes(owner)
-                    .unwrap_or_else(|| owners::shared_exact_bytes(owner)),
+                _ => owners::shared_exact_bytes(owner),
             }
         })
         .unwrap_or(0)
 }
 
-/// A frame of `owner` opens on the calling thread: a thread without a slot starts
-/// following what it changes of `owner` (a thread with one has its own table). Call
-/// before reading [`owner_bytes_here`], and [`unwatch_owner`] when the frame closes.
+/// A frame of `owner` opens on the calling thread: the thread follows what it
+/// changes of `owner` itself, whatever becomes of its slot meanwhile (a thread
+/// without one writes a table other threads write too; a thread's slot is given up
+/// at its exit). Call before reading [`owner_bytes_here`], and [`unwatch_owner`]
+/// when the frame closes.
 pub(crate) fn watch_owner(owner: OwnerTag) {
-    let _ = LOCAL.try_with(|local| {
-        local.ensure_claimed();
-        if local.mode.get() != Mode::Slot {
-            local.watches.watch(owner);
-        }
-    });
+    let _ = LOCAL.try_with(|local| local.watches.watch(owner));
 }
 
 /// The frame [`watch_owner`] was called for closed.

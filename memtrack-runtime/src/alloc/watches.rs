@@ -1,13 +1,13 @@
-//! The owners a thread without a slot follows for its open frames.
+//! The owners a thread follows for its open frames.
 //!
-//! A thread with a slot counts the tagged blocks it allocates and frees, per owner,
-//! in its slot's table, which only it writes: a frame's difference of its owner's
-//! entry is exactly what the thread did for that owner. A thread without a slot (all
-//! slots taken, or past its exit hook) changes the shared table, which every such
-//! thread writes, so the same difference would take in other threads' blocks. It
-//! keeps instead, for the owners of its open frames, what it changed of each itself.
-//! Frames nest a few deep at most; past [`WATCHES`] distinct owners, a frame reads
-//! the shared table as before.
+//! A frame charges its operation what its thread did for the operation's owner:
+//! the tagged blocks the thread allocated for it less those of them it freed,
+//! during the frame. The owner tables cannot say that on their own: a thread
+//! without a slot (all slots taken) changes the shared table, which every such
+//! thread writes, and a thread's slot goes at its exit, frames still open or not.
+//! So each thread keeps, for the owners of its open frames, what it changed of each
+//! itself. Frames nest a few deep at most; past [`WATCHES`] distinct owners, a frame
+//! reads the thread's table (or the shared one) instead.
 
 use std::cell::Cell;
 
