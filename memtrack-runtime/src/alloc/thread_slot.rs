@@ -258,6 +258,15 @@ impl Local {
         self.watches.note(tag, change.exact_bytes);
     }
 
+    /// `owner`'s exact bytes in the thread's slot table, or in the shared one.
+    fn owner_bytes_in_table(&self, owner: OwnerTag) -> i64 {
+        self.ensure_claimed();
+        match (self.mode.get(), self.table.get()) {
+            (Mode::Slot, Some(table)) => table.exact_bytes(owner),
+            _ => owners::shared_exact_bytes(owner),
+        }
+    }
+
     /// Counts a small allocation of `size` bytes: its bytes, one call, and the
     /// budget it uses up.
     #[inline(always)]
@@ -643,14 +652,10 @@ pub(crate) fn leave_owner(previous: OwnerTag) {
 pub(crate) fn owner_bytes_here(owner: OwnerTag) -> i64 {
     LOCAL
         .try_with(|local| {
-            if let Some(bytes) = local.watches.exact_bytes(owner) {
-                return bytes;
-            }
-            local.ensure_claimed();
-            match (local.mode.get(), local.table.get()) {
-                (Mode::Slot, Some(table)) => table.exact_bytes(owner),
-                _ => owners::shared_exact_bytes(owner),
-            }
+            local
+                .watches
+                .exact_bytes(owner)
+                .unwrap_or_else(|| local.owner_bytes_in_table(owner))
         })
         .unwrap_or(0)
 }
@@ -660,13 +665,31 @@ pub(crate) fn owner_bytes_here(owner: OwnerTag) -> i64 {
 /// without one writes a table other threads write too; a thread's slot is given up
 /// at its exit). Call before reading [`owner_bytes_here`], and [`unwatch_owner`]
 /// when the frame closes.
-pub(crate) fn watch_owner(owner: OwnerTag) {
-    let _ = LOCAL.try_with(|local| local.watches.watch(owner));
+///
+/// Returns [`owner_bytes_here`] as it then is: where the frame's difference starts.
+pub(crate) fn watch_owner(owner: OwnerTag) -> i64 {
+    LOCAL
+        .try_with(|local| {
+            local
+                .watches
+                .watch(owner)
+                .unwrap_or_else(|| local.owner_bytes_in_table(owner))
+        })
+        .unwrap_or(0)
 }
 
-/// The frame [`watch_owner`] was called for closed.
-pub(crate) fn unwatch_owner(owner: OwnerTag) {
-    let _ = LOCAL.try_with(|local| local.watches.unwatch(owner));
+/// The frame [`watch_owner`] was called for closes: returns [`owner_bytes_here`]
+/// as it is now, where the frame's difference ends, and stops following `owner` for
+/// that frame.
+pub(crate) fn unwatch_owner(owner: OwnerTag) -> i64 {
+    LOCAL
+        .try_with(|local| {
+            local
+                .watches
+                .unwatch(owner)
+                .unwrap_or_else(|| local.owner_bytes_in_table(owner))
+        })
+        .unwrap_or(0)
 }
 
 /// Saved state of the thread's live high-water mark, returned by [`raw_peak_begin`].

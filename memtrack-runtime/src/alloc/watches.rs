@@ -27,52 +27,75 @@ struct Watch {
     exact_bytes: Cell<i64>,
 }
 
-/// A thread's followed owners.
+/// A thread's followed owners: entries `0..len` are in use or free for reuse, the
+/// rest unused, so that a thread with no open frame looks at none of them.
 #[derive(Debug)]
-pub(super) struct Watches([Watch; WATCHES]);
+pub(super) struct Watches {
+    len: Cell<usize>,
+    entries: [Watch; WATCHES],
+}
 
 impl Watches {
     pub(super) const fn new() -> Self {
-        Self(
-            [const {
+        Self {
+            len: Cell::new(0),
+            entries: [const {
                 Watch {
                     tag: Cell::new(0),
                     users: Cell::new(0),
                     exact_bytes: Cell::new(0),
                 }
             }; WATCHES],
-        )
+        }
+    }
+
+    fn in_use(&self) -> &[Watch] {
+        &self.entries[..self.len.get().min(WATCHES)]
     }
 
     fn find(&self, tag: OwnerTag) -> Option<&Watch> {
-        self.0
+        self.in_use()
             .iter()
             .find(|w| w.users.get() > 0 && w.tag.get() == tag)
     }
 
-    /// Starts following `tag` for one more frame; `false` when every entry is taken
-    /// by other owners.
-    pub(super) fn watch(&self, tag: OwnerTag) -> bool {
+    /// Starts following `tag` for one more frame: what the thread changed of it so
+    /// far while followed (0 when it starts now); `None` when every entry is taken by
+    /// other owners.
+    pub(super) fn watch(&self, tag: OwnerTag) -> Option<i64> {
         if let Some(w) = self.find(tag) {
             w.users.set(w.users.get().saturating_add(1));
-            return true;
+            return Some(w.exact_bytes.get());
         }
-        match self.0.iter().find(|w| w.users.get() == 0) {
-            Some(w) => {
-                w.tag.set(tag);
-                w.users.set(1);
-                w.exact_bytes.set(0);
-                true
-            }
-            None => false,
-        }
+        let free = match self.in_use().iter().find(|w| w.users.get() == 0) {
+            Some(w) => w,
+            None => match self.entries.get(self.len.get()) {
+                Some(w) => {
+                    self.len.set(self.len.get() + 1);
+                    w
+                }
+                None => return None,
+            },
+        };
+        free.tag.set(tag);
+        free.users.set(1);
+        free.exact_bytes.set(0);
+        Some(0)
     }
 
-    /// One frame fewer follows `tag`.
-    pub(super) fn unwatch(&self, tag: OwnerTag) {
-        if let Some(w) = self.find(tag) {
+    /// One frame fewer follows `tag`: what the thread changed of it while followed,
+    /// as [`exact_bytes`](Self::exact_bytes) gave it just before.
+    pub(super) fn unwatch(&self, tag: OwnerTag) -> Option<i64> {
+        let bytes = self.find(tag).map(|w| {
             w.users.set(w.users.get() - 1);
+            w.exact_bytes.get()
+        });
+        while let Some(last) = self.in_use().last()
+            && last.users.get() == 0
+        {
+            self.len.set(self.len.get() - 1);
         }
+        bytes
     }
 
     /// This thread changed `tag`'s exact bytes by `bytes`.
@@ -98,33 +121,55 @@ mod tests {
         let w = Watches::new();
         assert_eq!(w.exact_bytes(5), None);
         w.note(5, 100); // not followed: dropped
-        assert!(w.watch(5));
-        assert!(w.watch(5));
+        assert_eq!(w.watch(5), Some(0));
+        w.note(5, 10);
+        assert_eq!(w.watch(5), Some(10));
+        w.note(5, -10);
         w.note(5, 4096);
         w.note(6, 1 << 20);
         w.note(5, -1024);
         assert_eq!(w.exact_bytes(5), Some(3072));
         assert_eq!(w.exact_bytes(6), None);
-        w.unwatch(5);
+        assert_eq!(w.unwatch(5), Some(3072));
         assert_eq!(w.exact_bytes(5), Some(3072));
-        w.unwatch(5);
+        assert_eq!(w.unwatch(5), Some(3072));
         assert_eq!(w.exact_bytes(5), None);
+        assert_eq!(w.unwatch(5), None);
         // A free entry starts again from zero.
-        assert!(w.watch(5));
-        assert_eq!(w.exact_bytes(5), Some(0));
+        assert_eq!(w.watch(5), Some(0));
     }
 
     #[test]
     fn past_the_capacity_an_owner_is_not_followed() {
         let w = Watches::new();
         for tag in 0..WATCHES as OwnerTag {
-            assert!(w.watch(tag));
+            assert_eq!(w.watch(tag), Some(0));
         }
-        assert!(!w.watch(100));
+        assert_eq!(w.watch(100), None);
         assert_eq!(w.exact_bytes(100), None);
-        w.unwatch(100); // harmless
+        assert_eq!(w.unwatch(100), None); // harmless
         w.unwatch(3);
-        assert!(w.watch(100));
+        assert_eq!(w.watch(100), Some(0));
         assert_eq!(w.exact_bytes(100), Some(0));
+    }
+
+    #[test]
+    fn entries_in_use_shrink_back_as_the_last_frames_close() {
+        let w = Watches::new();
+        for tag in 1..=3 {
+            assert_eq!(w.watch(tag), Some(0));
+        }
+        assert_eq!(w.len.get(), 3);
+        w.unwatch(2); // a hole, kept
+        assert_eq!(w.len.get(), 3);
+        assert_eq!(w.watch(4), Some(0)); // reuses the hole
+        assert_eq!(w.len.get(), 3);
+        w.unwatch(3);
+        w.unwatch(4);
+        assert_eq!(w.len.get(), 1);
+        w.unwatch(1);
+        assert_eq!(w.len.get(), 0);
+        w.note(1, 5);
+        assert_eq!(w.exact_bytes(1), None);
     }
 }

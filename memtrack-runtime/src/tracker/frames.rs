@@ -116,12 +116,14 @@ struct Movement {
 }
 
 impl Frame<'_> {
-    fn movement(&self, start: Counts, now: Counts) -> Movement {
+    /// The movement from `start` to `now`, `owned_now` being
+    /// [`alloc::owner_bytes_here`] of the frame's owner now.
+    fn movement(&self, start: Counts, now: Counts, owned_now: i64) -> Movement {
         let excluded = bookkeeping::excluded_so_far().since(&self.excluded_at_start);
         let moved = now.since(&start).less(&excluded);
         Movement {
             moved,
-            owned: alloc::owner_bytes_here(self.owner).wrapping_sub(self.owned_at_start),
+            owned: owned_now.wrapping_sub(self.owned_at_start),
             small: moved.small_live(),
         }
     }
@@ -198,9 +200,14 @@ impl Drop for Close<'_, '_> {
         CURRENT.set(frame.prev);
         alloc::leave_owner(frame.owner_before);
         let watched = frame.start.is_some() || frame.reentry_start.is_some();
+        let owned_now = if watched {
+            alloc::unwatch_owner(frame.owner)
+        } else {
+            0
+        };
         if let Some(start) = frame.start {
             let (now, rise) = alloc::frame_end(frame.mark);
-            let movement = frame.movement(start, now);
+            let movement = frame.movement(start, now, owned_now);
             frame.tracker.charge(FrameCharge {
                 moved: movement.moved,
                 rise,
@@ -218,10 +225,7 @@ impl Drop for Close<'_, '_> {
             }
         }
         if let Some(start) = frame.reentry_start {
-            frame.move_reentry(start);
-        }
-        if watched {
-            alloc::unwatch_owner(frame.owner);
+            frame.move_reentry(start, owned_now);
         }
         if std::thread::panicking() && !frame.panicking_at_open {
             frame.tracker.end_panicked();
@@ -232,7 +236,7 @@ impl Drop for Close<'_, '_> {
 impl Frame<'_> {
     /// A re-entered frame closes: what it retained is its operation's, not that of
     /// the other operation's frame it ran in, which is charged inclusively.
-    fn move_reentry(&self, start: Counts) {
+    fn move_reentry(&self, start: Counts, owned_now: i64) {
         let (Some(now), Some(own), Some(between)) = (
             alloc::thread_counters(),
             charging_frame_of(self.tracker, self.prev),
@@ -240,7 +244,7 @@ impl Frame<'_> {
         ) else {
             return;
         };
-        let m = self.movement(start, now);
+        let m = self.movement(start, now, owned_now);
         between
             .nested_small
             .set(between.nested_small.get().wrapping_add(m.small));
@@ -272,9 +276,12 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
     } else {
         None
     };
-    if start.is_some() || reentry_start.is_some() {
-        alloc::watch_owner(owner);
-    }
+    let watched = start.is_some() || reentry_start.is_some();
+    let owned_at_start = if watched {
+        alloc::watch_owner(owner)
+    } else {
+        0
+    };
     let frame = Frame {
         tracker,
         start,
@@ -284,11 +291,7 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
         excluded_at_start: bookkeeping::excluded_so_far(),
         owner,
         owner_before,
-        owned_at_start: if start.is_some() || reentry_start.is_some() {
-            alloc::owner_bytes_here(owner)
-        } else {
-            0
-        },
+        owned_at_start,
         nested_owned: Cell::new(0),
         nested_small: Cell::new(0),
         prev,
@@ -320,7 +323,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Tracker, Option<Charged>) -> R) ->
         alloc::thread_counters(),
     ) {
         (Some((charging, start)), Some(now)) => {
-            let movement = charging.movement(start, now);
+            let movement = charging.movement(start, now, alloc::owner_bytes_here(charging.owner));
             Some(FrameCharge {
                 moved: movement.moved,
                 rise: 0,
