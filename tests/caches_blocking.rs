@@ -211,6 +211,72 @@ fn many_hung_size_functions_hold_at_most_four_threads() {
 }
 
 #[test]
+fn readings_at_the_same_time_share_one_call_of_a_hung_size_function() {
+    let _serial = serial();
+    use_short_timeout();
+    let _fine = memtrack::caches::register("blocking_shared_fine", None, || 1);
+    let gate = Gate::default();
+    let (_hung, calls) = blocking_cache("blocking_shared_hung", &gate, 2);
+    // Four readings start together: one call, the others join it.
+    let start = Arc::new(std::sync::Barrier::new(4));
+    let readings: Vec<_> = (0..4)
+        .map(|_| {
+            let start = Arc::clone(&start);
+            std::thread::spawn(move || {
+                start.wait();
+                memtrack::caches::all_stats()
+            })
+        })
+        .collect();
+    for reading in readings {
+        let stats = reading.join().unwrap();
+        assert!(stats.get("blocking_shared_hung").unwrap().size.is_err());
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // The other caches are read at once afterwards: the hung call holds one
+    // thread, not all of them.
+    for _ in 0..5 {
+        let stats = returns(memtrack::caches::all_stats).expect("a reading hung");
+        assert_eq!(stats.get("blocking_shared_fine").unwrap().size, Ok(1));
+        assert_eq!(
+            stats.get("blocking_shared_hung").unwrap().size,
+            Err(
+                "size function has not returned since it timed out; not called again until it does"
+                    .to_owned()
+            )
+        );
+    }
+    gate.open();
+}
+
+#[test]
+fn many_concurrent_health_reports_all_read_a_fast_cache() {
+    let _serial = serial();
+    // A long timeout: on a busy machine, what is tested is that no reading is
+    // turned away, not how fast the reader threads get the processor.
+    memtrack::config::set(
+        memtrack::Config::builder()
+            .cache_size_timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+    );
+    let _fast = memtrack::caches::register("blocking_fast_cache", None, || 5);
+    let missing = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..32 {
+            s.spawn(|| {
+                for _ in 0..20 {
+                    if health_entry("blocking_fast_cache") != 5 {
+                        missing.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(missing.load(Ordering::Relaxed), 0);
+}
+
+#[test]
 fn a_monitor_tick_is_not_held_by_a_hung_size_function() {
     let _serial = serial();
     use_short_timeout();

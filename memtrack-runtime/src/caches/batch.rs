@@ -1,21 +1,20 @@
 //! One reading of every cache's size: its jobs (one per size function), the
 //! answers, and how long the caller waits for them.
 //!
-//! Reader threads claim jobs and answer them; the caller waits until every job is
-//! answered or the reading's time is up. Then the reading is abandoned: a job not
-//! yet claimed is never run, and a size function still running is marked as
-//! having timed out, so that no later reading calls it again before it returns.
+//! Reader threads claim jobs and answer them (a job whose size function is already
+//! running for another reading joins that call, see `size_fn`); the caller waits
+//! until every job is answered or the reading's time is up. Then the reading is
+//! abandoned: a job not yet claimed is never run, and a size function still running
+//! is marked hung, so that no later reading calls it again before it returns.
 
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::Source;
+pub(super) use super::size_fn::Answer;
+use super::size_fn::Start;
 use crate::support::named_registry::Entry;
 use crate::support::panic_text;
-
-/// What one size function gave: a size, `None` for a cache that no longer exists,
-/// or why there is no size.
-pub(super) type Answer = Result<Option<usize>, String>;
 
 /// Where one job stands.
 #[derive(Debug)]
@@ -97,24 +96,33 @@ impl Batch {
         !state.abandoned && state.slots.iter().any(|s| matches!(s, Slot::Waiting))
     }
 
-    /// Runs job `index` on the calling reader thread.
-    pub(super) fn run(&self, index: usize) {
+    /// Runs job `index` on the calling reader thread: calls its size function, or
+    /// joins the call in flight for another reading (the job is then answered when
+    /// that call returns, and the thread is free at once).
+    pub(super) fn run(self: &Arc<Self>, index: usize) {
         let source = &self.entries[index].2;
-        let ran = !source.state.is_hung();
-        let answer = if ran {
-            panic_text::caught(|| (source.size)(), self.max_chars)
-                .map_err(|text| format!("size function panicked: {text}"))
-        } else {
-            Err(STILL_RUNNING.to_owned())
+        let reading = Arc::downgrade(self);
+        let joined = move |answer: &Answer| {
+            if let Some(reading) = reading.upgrade() {
+                reading.answer(index, answer.clone());
+            }
         };
-        let mut state = self.lock();
-        // Under the reading's lock, so that a caller giving up meanwhile either
-        // sees this answer or marks a function that has not returned yet, never
-        // the one after the other.
-        if ran {
-            source.state.returned();
+        match source.state.start(joined) {
+            Start::Hung => self.answer(index, Err(STILL_RUNNING.to_owned())),
+            Start::Joined => {}
+            Start::Run => {
+                let answer = panic_text::caught(|| (source.size)(), self.max_chars)
+                    .map_err(|text| format!("size function panicked: {text}"));
+                source.state.finish(&answer);
+                self.answer(index, answer);
+            }
         }
-        if state.abandoned {
+    }
+
+    /// Job `index` has its answer (ignored once the caller gave up).
+    fn answer(&self, index: usize, answer: Answer) {
+        let mut state = self.lock();
+        if state.abandoned || matches!(state.slots[index], Slot::Answered(_)) {
             return;
         }
         state.slots[index] = Slot::Answered(answer);
@@ -233,7 +241,10 @@ mod tests {
     #[test]
     fn jobs_answered_in_time_are_given_in_registration_order() {
         let calls = Arc::new(AtomicUsize::new(0));
-        let batch = Batch::new(vec![entry(1, Some(4), &calls), entry(2, None, &calls)], 10);
+        let batch = Arc::new(Batch::new(
+            vec![entry(1, Some(4), &calls), entry(2, None, &calls)],
+            10,
+        ));
         assert_eq!(batch.claim(), Some(0));
         assert_eq!(batch.claim(), Some(1));
         assert_eq!(batch.claim(), None);
@@ -308,7 +319,7 @@ mod tests {
         reader.join().unwrap();
         assert!(!slow.2.state.is_hung());
         release.send(()).unwrap();
-        let again = Batch::new(vec![slow], 10);
+        let again = Arc::new(Batch::new(vec![slow], 10));
         assert_eq!(again.claim(), Some(0));
         again.run(0);
         assert_eq!(
@@ -319,13 +330,56 @@ mod tests {
     }
 
     #[test]
+    fn a_reading_that_finds_the_function_running_joins_the_call() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = std::sync::Mutex::new(gate);
+        let counted = Arc::clone(&calls);
+        let slow: Entry<Source> = (
+            1,
+            Arc::from("slow"),
+            Source {
+                max_size: None,
+                size: Arc::new(move || {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let _ = gate.lock().unwrap().recv();
+                    Some(9)
+                }),
+                state: Arc::new(SizeFnState::default()),
+            },
+        );
+        let first = Arc::new(Batch::new(vec![slow.clone()], 10));
+        assert_eq!(first.claim(), Some(0));
+        let reader = {
+            let first = Arc::clone(&first);
+            std::thread::spawn(move || first.run(0))
+        };
+        while calls.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        // A second reading joins the call in flight: this thread is not held.
+        let second = Arc::new(Batch::new(vec![slow], 10));
+        assert_eq!(second.claim(), Some(0));
+        second.run(0);
+        release.send(()).unwrap();
+        reader.join().unwrap();
+        for reading in [first, second] {
+            assert_eq!(
+                answers(reading.wait(Duration::from_secs(60), || {})),
+                [(1, Ok(Some(9)))]
+            );
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
     fn panics_are_answers_with_their_text_cut() {
         let source = Source {
             max_size: None,
             size: Arc::new(|| panic!("{}", "p".repeat(1000))),
             state: Arc::new(SizeFnState::default()),
         };
-        let batch = Batch::new(vec![(1, Arc::from("p"), source)], 3);
+        let batch = Arc::new(Batch::new(vec![(1, Arc::from("p"), source)], 3));
         assert_eq!(batch.claim(), Some(0));
         batch.run(0);
         assert_eq!(

@@ -59,14 +59,15 @@ mod batch;
 mod capacity;
 mod events;
 mod reader;
+mod size_fn;
 mod stats;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 pub(crate) use capacity::CapacityWatch;
 pub use events::log_snapshot;
 pub(crate) use events::{insert_sizes, log_snapshot_with};
+pub(crate) use size_fn::{SizeFnState, hung_functions};
 pub(crate) use stats::stats_within;
 pub use stats::{CacheStat, CacheStats, all_stats};
 
@@ -83,39 +84,6 @@ pub(crate) struct Source {
     pub(crate) state: Arc<SizeFnState>,
 }
 
-/// Whether a cache's size function timed out in a reading and has not returned
-/// since (it is not called again meanwhile).
-#[derive(Debug, Default)]
-pub(crate) struct SizeFnState {
-    hung: AtomicBool,
-}
-
-impl SizeFnState {
-    pub(crate) fn is_hung(&self) -> bool {
-        self.hung.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn timed_out(&self) {
-        if !self.hung.swap(true, Ordering::AcqRel) {
-            HUNG_FUNCTIONS.fetch_add(1, Ordering::AcqRel);
-        }
-    }
-
-    pub(crate) fn returned(&self) {
-        if self.hung.swap(false, Ordering::AcqRel) {
-            HUNG_FUNCTIONS.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
-}
-
-/// Size functions that timed out and have not returned, each holding a reader
-/// thread.
-static HUNG_FUNCTIONS: AtomicUsize = AtomicUsize::new(0);
-
-pub(crate) fn hung_functions() -> usize {
-    HUNG_FUNCTIONS.load(Ordering::Acquire)
-}
-
 pub(crate) static CACHES: Registry<Source> = Registry::new();
 
 /// Registers a cache under `name`, with its bound (`None` when unbounded) and a
@@ -123,7 +91,10 @@ pub(crate) static CACHES: Registry<Source> = Registry::new();
 ///
 /// The cache stays registered until the returned handle is dropped; call
 /// [`CacheRegistration::forget`] for a cache that lives as long as the process. A
-/// later registration with the same name replaces this one.
+/// later registration with the same name replaces this one. A name longer than
+/// [`MAX_NAME_LEN`](crate::metadata::MAX_NAME_LEN) characters is cut and ends in `…#`
+/// and six hex digits of the whole name, so long names that differ past the cut
+/// stay two caches.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};

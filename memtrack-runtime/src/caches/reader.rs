@@ -7,13 +7,15 @@
 //! - One reader thread is started when a reading finds none idle; a reading whose
 //!   jobs wait while a size function runs slowly asks for another, up to
 //!   [`MAX_READERS`] threads in the process.
-//! - A size function that does not return within its reading's time keeps its
-//!   thread, and is not called again until it returns (its cache is reported with
-//!   an error meanwhile), so a function that never returns holds one thread for
-//!   good, never more than [`MAX_READERS`] in all.
-//! - At most [`MAX_QUEUED`] readings wait for a thread; past that, or when every
-//!   reader thread is held by a function that timed out, a reading answers at once
-//!   with an error for every cache it could not read.
+//! - A size function runs once at a time: a reading that finds it running for
+//!   another reading joins that call (see `size_fn`). One that does not return
+//!   within its reading's time keeps its thread, and is not called again until it
+//!   returns (its cache is reported with an error meanwhile), so a function that
+//!   never returns holds one thread for good, never more than [`MAX_READERS`] in
+//!   all.
+//! - When every reader thread is held by a function that timed out, a reading
+//!   answers at once with an error for every cache it could not read; so does one
+//!   that finds [`MAX_QUEUED`] readings already waiting for a thread.
 //! - A reader thread idle for [`IDLE_EXIT`] ends.
 
 use std::cell::Cell;
@@ -28,8 +30,9 @@ use crate::support::panic_text;
 
 /// Most reader threads in the process.
 pub(super) const MAX_READERS: usize = 4;
-/// Most readings waiting for a reader thread.
-const MAX_QUEUED: usize = 16;
+/// Most readings waiting for a reader thread (each one's caller waits too, so this
+/// bounds nothing a service would reach, only what a runaway caller could).
+const MAX_QUEUED: usize = 4096;
 /// How long an idle reader thread waits for work before it ends.
 const IDLE_EXIT: Duration = Duration::from_secs(60);
 
@@ -89,8 +92,11 @@ fn submit(batch: &Arc<Batch>) -> Result<(), &'static str> {
     pool.queue.retain(|b| b.has_work());
     let all_blocked =
         pool.idle == 0 && pool.threads >= MAX_READERS && super::hung_functions() >= pool.threads;
-    if all_blocked || pool.queue.len() >= MAX_QUEUED {
+    if all_blocked {
         return Err("not read: every cache reader thread is blocked in a size function");
+    }
+    if pool.queue.len() >= MAX_QUEUED {
+        return Err("not read: too many readings are waiting for a cache reader thread");
     }
     pool.queue.push_back(Arc::clone(batch));
     wake_or_start(&mut pool);
