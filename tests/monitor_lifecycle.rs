@@ -161,3 +161,31 @@ fn a_hook_may_stop_the_monitor_from_inside_a_tick() {
     assert!(slot.lock().unwrap().is_none());
     drop(memtrack::monitor::start(minute_config()).unwrap());
 }
+
+#[test]
+fn tick_now_from_inside_a_tick_answers_at_once_and_leaves_the_monitor_free() {
+    let _serial = serial();
+    let config = Config::builder()
+        .monitor_interval(Duration::from_secs(3600))
+        .reclaim_rss_growth_mb(0.0)
+        .build()
+        .unwrap();
+    let monitor = std::sync::Arc::new(memtrack::monitor::start(config).unwrap());
+    // Every tick reclaims, so the hook runs on the monitor thread, inside the tick,
+    // and asks for another tick there.
+    let (answered, answers) = std::sync::mpsc::channel();
+    let in_hook = std::sync::Arc::downgrade(&monitor);
+    let hook = memtrack::reclaim::register_hook("lifecycle-tick-from-hook", move || {
+        if let Some(monitor) = in_hook.upgrade() {
+            let _ = answered.send(monitor.tick_now());
+        }
+    });
+    // The tick asked for here is served: the one asked for inside it did not hold
+    // the monitor thread.
+    assert!(monitor.tick_now());
+    assert_eq!(answers.try_recv(), Ok(false));
+    drop(hook);
+    std::sync::Arc::try_unwrap(monitor)
+        .unwrap_or_else(|_| panic!("the hook let go of the monitor"))
+        .stop();
+}

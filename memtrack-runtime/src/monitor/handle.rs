@@ -118,13 +118,18 @@ impl MonitorHandle {
     /// Takes a `memory_snapshot` and a `cache_stats_snapshot` now (with their alerts
     /// and, if due, a reclaim), and waits until they are logged. The periodic
     /// schedule is unchanged. Returns `false` if the thread did not answer within
-    /// 10 seconds or has stopped.
+    /// 10 seconds or has stopped, and at once when called on the monitor's own
+    /// thread (from code a tick runs: a subscriber, a reclaim hook), which cannot
+    /// take another tick while it runs this one.
     ///
     /// ```
     /// let monitor = memtrack::monitor::start(memtrack::Config::default()).unwrap();
     /// assert!(monitor.tick_now());
     /// ```
     pub fn tick_now(&self) -> bool {
+        if self.is_current_thread() {
+            return false;
+        }
         let mut control = self.shared.lock();
         if control.finished {
             return false;
@@ -161,6 +166,13 @@ impl MonitorHandle {
     /// ```
     pub fn detach(mut self) {
         self.thread = None;
+    }
+
+    /// Whether the caller runs on the monitor's thread.
+    fn is_current_thread(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(|t| t.thread().id() == std::thread::current().id())
     }
 
     fn shutdown(&mut self) {
