@@ -177,3 +177,60 @@ fn at_capacity_means_bounded_and_full() {
         [true, true, false, false, false]
     );
 }
+
+#[test]
+fn a_cache_named_like_the_operations_count_keeps_its_own_key() {
+    let stat = |name: &str, size| CacheStat {
+        name: name.into(),
+        size: Ok(size),
+        max_size: None,
+    };
+    let stats = caches::CacheStats {
+        caches: vec![
+            stat("active_operations", 7),
+            stat("extra_active_operations", 8),
+            stat("plain", 9),
+        ],
+        active_operations: 2,
+    };
+    let text = serde_json::to_string(&stats).unwrap();
+    assert_eq!(
+        text,
+        r#"{"extra_extra_active_operations":7,"extra_active_operations":8,"plain":9,"active_operations":2}"#
+    );
+}
+
+#[test]
+fn long_names_that_differ_past_the_cut_are_two_caches_and_two_hooks() {
+    let prefix = "r".repeat(memtrack::metadata::MAX_NAME_LEN);
+    let sessions = caches::register(format!("{prefix}_sessions"), None, || 1);
+    let clients = caches::register(format!("{prefix}_clients"), None, || 2);
+    assert!(sessions.is_registered() && clients.is_registered());
+    let stats = caches::all_stats();
+    let long: Vec<&CacheStat> = stats
+        .caches
+        .iter()
+        .filter(|c| c.name.starts_with(&prefix[..100]))
+        .collect();
+    assert_eq!(long.len(), 2, "{long:?}");
+    assert_ne!(long[0].name, long[1].name);
+    assert_eq!(long[0].size, Ok(1));
+    assert_eq!(long[1].size, Ok(2));
+
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let hooks: Vec<_> = ["drop_sessions", "drop_clients"]
+        .into_iter()
+        .map(|what| {
+            let ran = Arc::clone(&ran);
+            memtrack::reclaim::register_hook(format!("{prefix}_{what}"), move || {
+                ran.lock().unwrap().push(what);
+            })
+        })
+        .collect();
+    let _ = memtrack::reclaim::run();
+    let mut ran = ran.lock().unwrap().clone();
+    ran.sort_unstable();
+    assert_eq!(ran, ["drop_clients", "drop_sessions"]);
+    drop(hooks);
+    drop((sessions, clients));
+}

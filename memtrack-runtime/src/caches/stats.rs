@@ -64,16 +64,27 @@ impl CacheStats {
     }
 }
 
+/// The key of the operations count beside the caches' sizes.
+const ACTIVE_OPERATIONS: &str = "active_operations";
+
 impl Serialize for CacheStats {
+    /// `{"<cache>": size or {"error": ...}, ..., "active_operations": n}`. A cache
+    /// whose name is taken by `active_operations` is written as
+    /// `extra_active_operations` (prefixed again while that is taken too), as the
+    /// logs write a field that clashes with one of theirs.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.caches.len() + 1))?;
         for cache in &self.caches {
+            let mut key = cache.name.clone();
+            while key == ACTIVE_OPERATIONS || (key != cache.name && self.get(&key).is_some()) {
+                key = format!("extra_{key}");
+            }
             match &cache.size {
-                Ok(size) => map.serialize_entry(&cache.name, size)?,
-                Err(error) => map.serialize_entry(&cache.name, &ErrorEntry { error })?,
+                Ok(size) => map.serialize_entry(&key, size)?,
+                Err(error) => map.serialize_entry(&key, &ErrorEntry { error })?,
             }
         }
-        map.serialize_entry("active_operations", &self.active_operations)?;
+        map.serialize_entry(ACTIVE_OPERATIONS, &self.active_operations)?;
         map.end()
     }
 }
@@ -183,9 +194,10 @@ pub(crate) mod last {
         let Some(last) = last else {
             return Vec::new();
         };
+        // In registration order, so increasing: looked up by bisection.
         let registered = CACHES.ids();
         last.iter()
-            .filter(|(id, _)| registered.contains(id))
+            .filter(|(id, _)| registered.binary_search(id).is_ok())
             .map(|(_, stat)| stat.clone())
             .collect()
     }

@@ -12,7 +12,8 @@ type Hook = Arc<dyn Fn() + Send + Sync>;
 static HOOKS: Registry<Hook> = Registry::new();
 
 /// Registers `hook` to run at every reclaim, under `name` (a later hook with the same
-/// name replaces this one). Dropping the returned handle unregisters it; call
+/// name replaces this one; a long name is cut as a cache's is, see
+/// [`caches::register`](crate::caches::register)). Dropping the returned handle unregisters it; call
 /// [`ReclaimHook::forget`] to keep it for the life of the process.
 ///
 /// ```
