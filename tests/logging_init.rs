@@ -89,6 +89,13 @@ fn init_json_file_keeps_every_line_through_exit() {
             init_json_file(&path),
             Err(LoggingError::GlobalAlreadySet)
         ));
+        // Refused before the file would be created.
+        let never = format!("{path}.never");
+        assert!(matches!(
+            init_json_file(&never),
+            Err(LoggingError::GlobalAlreadySet)
+        ));
+        assert!(!std::path::Path::new(&never).exists());
         assert!(matches!(init_json(), Err(LoggingError::GlobalAlreadySet)));
         emit(100);
         std::process::exit(0);

@@ -65,6 +65,7 @@ pub fn init_json() -> Result<(), LoggingError> {
 /// }
 /// ```
 pub fn init_json_file(path: impl AsRef<Path>) -> Result<PathBuf, LoggingError> {
+    refuse_if_already_set()?;
     let layer = JsonLayer::file(path.as_ref())?;
     install(layer)?;
     Ok(path.as_ref().to_path_buf())
@@ -90,12 +91,24 @@ pub fn init_json_file(path: impl AsRef<Path>) -> Result<PathBuf, LoggingError> {
 /// ```
 pub fn init_from_env() -> Result<Option<PathBuf>, LoggingError> {
     let settings = read_env()?;
+    refuse_if_already_set()?;
     let layer = match &settings.file {
         Some(path) => JsonLayer::file(path)?,
         None => JsonLayer::stdout(),
     };
     install(layer.with_level(settings.level))?;
     Ok(settings.file)
+}
+
+/// [`LoggingError::GlobalAlreadySet`] before a log file is created or opened for a
+/// subscriber that could not be installed. (Installing still reports it, should
+/// another thread set one in between.)
+fn refuse_if_already_set() -> Result<(), LoggingError> {
+    if tracing::dispatcher::has_been_set() {
+        Err(LoggingError::GlobalAlreadySet)
+    } else {
+        Ok(())
+    }
 }
 
 impl JsonLayer {
