@@ -234,6 +234,31 @@ mod tests {
         (id, Arc::from(format!("c{id}")), source)
     }
 
+    /// Entry 1, "slow": its size function counts its calls, waits for a message on
+    /// the returned sender, then answers `size`.
+    fn gated(
+        calls: &Arc<AtomicUsize>,
+        size: usize,
+    ) -> (Entry<Source>, std::sync::mpsc::Sender<()>) {
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = std::sync::Mutex::new(gate);
+        let counted = Arc::clone(calls);
+        let slow = (
+            1,
+            Arc::from("slow"),
+            Source {
+                max_size: None,
+                size: Arc::new(move || {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let _ = gate.lock().unwrap().recv();
+                    Some(size)
+                }),
+                state: Arc::new(SizeFnState::default()),
+            },
+        );
+        (slow, release)
+    }
+
     fn answers(read: Vec<(Entry<Source>, Answer)>) -> Vec<(u64, Answer)> {
         read.into_iter().map(|((id, _, _), a)| (id, a)).collect()
     }
@@ -259,22 +284,7 @@ mod tests {
     #[test]
     fn a_reading_out_of_time_marks_the_running_function_and_skips_it_later() {
         let calls = Arc::new(AtomicUsize::new(0));
-        let (release, gate) = std::sync::mpsc::channel::<()>();
-        let gate = std::sync::Mutex::new(gate);
-        let counted = Arc::clone(&calls);
-        let slow: Entry<Source> = (
-            1,
-            Arc::from("slow"),
-            Source {
-                max_size: None,
-                size: Arc::new(move || {
-                    counted.fetch_add(1, Ordering::SeqCst);
-                    let _ = gate.lock().unwrap().recv();
-                    Some(7)
-                }),
-                state: Arc::new(SizeFnState::default()),
-            },
-        );
+        let (slow, release) = gated(&calls, 7);
         let batch = Arc::new(Batch::new(
             vec![slow.clone(), entry(2, Some(1), &calls)],
             10,
@@ -332,22 +342,7 @@ mod tests {
     #[test]
     fn a_reading_that_finds_the_function_running_joins_the_call() {
         let calls = Arc::new(AtomicUsize::new(0));
-        let (release, gate) = std::sync::mpsc::channel::<()>();
-        let gate = std::sync::Mutex::new(gate);
-        let counted = Arc::clone(&calls);
-        let slow: Entry<Source> = (
-            1,
-            Arc::from("slow"),
-            Source {
-                max_size: None,
-                size: Arc::new(move || {
-                    counted.fetch_add(1, Ordering::SeqCst);
-                    let _ = gate.lock().unwrap().recv();
-                    Some(9)
-                }),
-                state: Arc::new(SizeFnState::default()),
-            },
-        );
+        let (slow, release) = gated(&calls, 9);
         let first = Arc::new(Batch::new(vec![slow.clone()], 10));
         assert_eq!(first.claim(), Some(0));
         let reader = {
