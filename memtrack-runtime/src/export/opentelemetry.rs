@@ -86,6 +86,34 @@ impl Drop for Instruments {
 /// let instruments = memtrack::export::opentelemetry::register(&provider.meter("memtrack"));
 /// # drop(instruments);
 /// ```
+///
+/// Register once per meter: the SDK hands a second registration on the same meter
+/// the same histograms, and each operation would then be recorded in them twice.
+///
+/// **Many operation names.** The SDK keeps at most 2,000 attribute sets per
+/// instrument by default and folds the rest into one `otel.metric.overflow` point,
+/// whose value means nothing per operation. `memtrack.operations.ended` has five
+/// per name (one per `ended_by`), so past 400 names, and every per-name instrument
+/// past 2,000, names go missing. memtrack exports up to
+/// [`MAX_INTERNED_NAMES`](crate::sites::MAX_INTERNED_NAMES) run-time names plus
+/// the attribute's: raise the limit for memtrack's instruments with a view.
+///
+/// ```
+/// use opentelemetry::metrics::MeterProvider as _;
+/// use opentelemetry_sdk::metrics::{Instrument, SdkMeterProvider, Stream};
+///
+/// let provider = SdkMeterProvider::builder()
+///     .with_view(|instrument: &Instrument| {
+///         instrument
+///             .name()
+///             .starts_with("memtrack.")
+///             .then(|| Stream::builder().with_cardinality_limit(25_000).build().ok())
+///             .flatten()
+///     })
+///     .build();
+/// let instruments = memtrack::export::opentelemetry::register(&provider.meter("memtrack"));
+/// # drop(instruments);
+/// ```
 pub fn register(meter: &Meter) -> Instruments {
     let alive = Arc::new(AtomicBool::new(true));
     register_operations(meter, &alive);
