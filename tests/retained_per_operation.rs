@@ -204,3 +204,28 @@ fn threads_without_a_slot_report_only_their_own_blocks() {
         assert_eq!(event["retained_bytes"], expected, "{event}");
     }
 }
+
+#[test]
+fn an_operation_nested_in_another_of_its_name_through_a_third_keeps_its_own() {
+    let _logs = log_everything();
+    let mut kept = Vec::with_capacity(1);
+    let outer = memtrack::start("retained-same-name");
+    let between = memtrack::start("retained-same-name-between");
+    outer.in_scope(|| {
+        between.in_scope(|| {
+            let inner = memtrack::start("retained-same-name");
+            inner.in_scope(|| kept.push(black_box(vec![9_u8; 4096])));
+            inner.end();
+        });
+    });
+    between.end();
+    outer.end();
+    let events = operations("retained-same-name");
+    assert_eq!(events.len(), 2, "{events:#?}");
+    // The inner one ends first and holds the block; the outer holds nothing.
+    assert_eq!(events[0]["retained_bytes"], 4096, "{}", events[0]);
+    assert_eq!(events[1]["retained_bytes"], 0, "{}", events[1]);
+    let between = only_operation("retained-same-name-between");
+    assert_eq!(between["retained_bytes"], 0, "{between}");
+    drop(kept);
+}

@@ -136,6 +136,22 @@ impl Frame<'_> {
             .wrapping_add(m.small.wrapping_sub(self.nested_small.get()))
     }
 
+    /// The nearest enclosing frame that charges and owns what `owner` owns,
+    /// starting at `ptr`.
+    fn charging_ancestor_owned_by(
+        mut ptr: *const Frame<'static>,
+        owner: OwnerTag,
+    ) -> Option<&'static Frame<'static>> {
+        // SAFETY: as in `charging_ancestor`.
+        while let Some(frame) = unsafe { ptr.as_ref() } {
+            if frame.start.is_some() && frame.owner == owner {
+                return Some(frame);
+            }
+            ptr = frame.prev;
+        }
+        None
+    }
+
     /// The nearest enclosing frame that charges, starting at `ptr`.
     fn charging_ancestor(mut ptr: *const Frame<'static>) -> Option<&'static Frame<'static>> {
         // SAFETY: every frame in the chain is live on this thread's stack while it is
@@ -217,11 +233,13 @@ impl Drop for Close<'_, '_> {
                 parent
                     .nested_small
                     .set(parent.nested_small.get().wrapping_add(movement.small));
-                if parent.owner == frame.owner {
-                    parent
-                        .nested_owned
-                        .set(parent.nested_owned.get().wrapping_add(movement.owned));
-                }
+            }
+            // The nearest frame further out whose owner's bytes moved with these:
+            // another operation of the same name, however many frames of other
+            // names stand in between.
+            if let Some(same) = Frame::charging_ancestor_owned_by(frame.prev, frame.owner) {
+                same.nested_owned
+                    .set(same.nested_owned.get().wrapping_add(movement.owned));
             }
         }
         if let Some(start) = frame.reentry_start {
