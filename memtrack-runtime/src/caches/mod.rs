@@ -93,8 +93,8 @@ pub(crate) static CACHES: Registry<Source> = Registry::new();
 /// [`CacheRegistration::forget`] for a cache that lives as long as the process. A
 /// later registration with the same name replaces this one. A name longer than
 /// [`MAX_NAME_LEN`](crate::metadata::MAX_NAME_LEN) characters is cut and ends in `…#`
-/// and six hex digits of the whole name, so long names that differ past the cut
-/// stay two caches.
+/// and 16 hex digits of a hash of the whole name, so long names that differ past the
+/// cut stay two caches.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};

@@ -33,12 +33,13 @@ impl<T> Inner<T> {
     }
 }
 
-/// How many hex digits of the whole name follow a cut name.
-const NAME_HASH_DIGITS: usize = 6;
+/// How many hex digits of the whole name's hash follow a cut name: all 64 bits, so
+/// that names which differ past the cut do not meet by chance.
+const NAME_HASH_DIGITS: usize = 16;
 
 /// `name` as the registry keeps it: whole when it has at most
 /// [`MAX_NAME_LEN`](crate::metadata::MAX_NAME_LEN) characters; else cut, marked
-/// with `…`, and followed by `#` and six hex digits of a hash of the whole name, so
+/// with `…`, and followed by `#` and the 16 hex digits of a hash of the whole name, so
 /// that long names that differ only past the cut stay apart (the result has
 /// `MAX_NAME_LEN + 1` characters, like any other cut name).
 pub(crate) fn registry_name(name: &str) -> Arc<str> {
@@ -50,7 +51,7 @@ pub(crate) fn registry_name(name: &str) -> Arc<str> {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     let kept = truncate(name, MAX_NAME_LEN - NAME_HASH_DIGITS - 1);
-    Arc::from(format!("{kept}#{:06x}", hash & 0x00ff_ffff))
+    Arc::from(format!("{kept}#{hash:016x}"))
 }
 
 impl<T: Clone> Registry<T> {
@@ -161,7 +162,7 @@ mod tests {
         assert_ne!(names[0], names[1]);
         for name in &names {
             assert_eq!(name.chars().count(), MAX_NAME_LEN + 1);
-            assert!(name.starts_with(&"x".repeat(MAX_NAME_LEN - 7)));
+            assert!(name.starts_with(&"x".repeat(MAX_NAME_LEN - NAME_HASH_DIGITS - 1)));
         }
         // The same long name gives the same name, from run to run.
         assert_eq!(registry_name(&format!("{prefix}_sessions")), names[0]);
