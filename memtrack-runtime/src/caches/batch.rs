@@ -96,18 +96,38 @@ impl Batch {
         !state.abandoned && state.slots.iter().any(|s| matches!(s, Slot::Waiting))
     }
 
+    /// Joins every call in flight for one of this reading's size functions (for
+    /// another reading), so that their answers come without a job: a reading that
+    /// arrives while reader threads are busy with those calls does not queue for a
+    /// call of its own.
+    pub(super) fn join_calls_in_flight(self: &Arc<Self>) {
+        let mut state = self.lock();
+        for (index, (_, _, source)) in self.entries.iter().enumerate() {
+            if matches!(state.slots[index], Slot::Waiting)
+                && source.state.join(self.answer_later(index))
+            {
+                state.slots[index] = Slot::Running;
+            }
+        }
+    }
+
+    /// What a call this reading joined does with its answer: gives it to job
+    /// `index`, if the reading is still there.
+    fn answer_later(self: &Arc<Self>, index: usize) -> impl FnOnce(&Answer) + Send + 'static {
+        let reading = Arc::downgrade(self);
+        move |answer: &Answer| {
+            if let Some(reading) = reading.upgrade() {
+                reading.answer(index, answer.clone());
+            }
+        }
+    }
+
     /// Runs job `index` on the calling reader thread: calls its size function, or
     /// joins the call in flight for another reading (the job is then answered when
     /// that call returns, and the thread is free at once).
     pub(super) fn run(self: &Arc<Self>, index: usize) {
         let source = &self.entries[index].2;
-        let reading = Arc::downgrade(self);
-        let joined = move |answer: &Answer| {
-            if let Some(reading) = reading.upgrade() {
-                reading.answer(index, answer.clone());
-            }
-        };
-        match source.state.start(joined) {
+        match source.state.start(self.answer_later(index)) {
             Start::Hung => self.answer(index, Err(STILL_RUNNING.to_owned())),
             Start::Joined => {}
             Start::Run => {
@@ -365,6 +385,34 @@ mod tests {
             );
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_new_reading_joins_a_call_in_flight_without_a_job() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (slow, release) = gated(&calls, 5);
+        let first = Arc::new(Batch::new(vec![slow.clone()], 10));
+        assert_eq!(first.claim(), Some(0));
+        let reader = {
+            let first = Arc::clone(&first);
+            std::thread::spawn(move || first.run(0))
+        };
+        while calls.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        // Joined as it is made: nothing for a reader thread to claim.
+        let second = Arc::new(Batch::new(vec![slow, entry(2, Some(1), &calls)], 10));
+        second.join_calls_in_flight();
+        assert_eq!(second.claim(), Some(1));
+        assert_eq!(second.claim(), None);
+        second.run(1);
+        release.send(()).unwrap();
+        reader.join().unwrap();
+        assert_eq!(
+            answers(second.wait(Duration::from_secs(60), || {})),
+            [(1, Ok(Some(5))), (2, Ok(Some(1)))]
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[test]

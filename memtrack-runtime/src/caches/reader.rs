@@ -78,6 +78,7 @@ pub(super) fn read(
         return Vec::new();
     }
     let batch = Arc::new(Batch::new(entries, max_chars));
+    batch.join_calls_in_flight();
     if batch.has_work()
         && let Err(error) = submit(&batch)
     {

@@ -79,6 +79,17 @@ impl SizeFnState {
         }
     }
 
+    /// A new reading joins the call in flight, if there is one and the function is
+    /// not hung (`waiter` then gets its answer); `false` otherwise.
+    pub(crate) fn join(&self, waiter: impl FnOnce(&Answer) + Send + 'static) -> bool {
+        let mut call = self.lock();
+        let joined = call.running && !call.hung;
+        if joined {
+            call.waiters.push(Box::new(waiter));
+        }
+        joined
+    }
+
     /// The call [`start`](Self::start) asked for returned `answer`: the readings
     /// that joined it get it, and the function is no longer hung.
     pub(crate) fn finish(&self, answer: &Answer) {
@@ -128,9 +139,10 @@ mod tests {
             let got = Arc::clone(got);
             move |a: &Answer| got.lock().unwrap().push(a.clone())
         };
+        assert!(!state.join(keep(&got)), "nothing in flight to join");
         assert_eq!(state.start(keep(&got)), Start::Run);
         assert_eq!(state.start(keep(&got)), Start::Joined);
-        assert_eq!(state.start(keep(&got)), Start::Joined);
+        assert!(state.join(keep(&got)));
         state.finish(&Ok(Some(3)));
         assert_eq!(*got.lock().unwrap(), [Ok(Some(3)), Ok(Some(3))]);
         // The next reading calls it again.
