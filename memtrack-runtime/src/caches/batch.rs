@@ -279,6 +279,24 @@ mod tests {
         (slow, release)
     }
 
+    /// A reading of `slow` whose call runs on another thread, and that thread, once
+    /// the call has begun.
+    fn call_in_flight(
+        slow: &Entry<Source>,
+        calls: &AtomicUsize,
+    ) -> (Arc<Batch>, std::thread::JoinHandle<()>) {
+        let first = Arc::new(Batch::new(vec![slow.clone()], 10));
+        assert_eq!(first.claim(), Some(0));
+        let reader = {
+            let first = Arc::clone(&first);
+            std::thread::spawn(move || first.run(0))
+        };
+        while calls.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        (first, reader)
+    }
+
     fn answers(read: Vec<(Entry<Source>, Answer)>) -> Vec<(u64, Answer)> {
         read.into_iter().map(|((id, _, _), a)| (id, a)).collect()
     }
@@ -363,15 +381,7 @@ mod tests {
     fn a_reading_that_finds_the_function_running_joins_the_call() {
         let calls = Arc::new(AtomicUsize::new(0));
         let (slow, release) = gated(&calls, 9);
-        let first = Arc::new(Batch::new(vec![slow.clone()], 10));
-        assert_eq!(first.claim(), Some(0));
-        let reader = {
-            let first = Arc::clone(&first);
-            std::thread::spawn(move || first.run(0))
-        };
-        while calls.load(Ordering::SeqCst) == 0 {
-            std::thread::yield_now();
-        }
+        let (first, reader) = call_in_flight(&slow, &calls);
         // A second reading joins the call in flight: this thread is not held.
         let second = Arc::new(Batch::new(vec![slow], 10));
         assert_eq!(second.claim(), Some(0));
@@ -391,15 +401,7 @@ mod tests {
     fn a_new_reading_joins_a_call_in_flight_without_a_job() {
         let calls = Arc::new(AtomicUsize::new(0));
         let (slow, release) = gated(&calls, 5);
-        let first = Arc::new(Batch::new(vec![slow.clone()], 10));
-        assert_eq!(first.claim(), Some(0));
-        let reader = {
-            let first = Arc::clone(&first);
-            std::thread::spawn(move || first.run(0))
-        };
-        while calls.load(Ordering::SeqCst) == 0 {
-            std::thread::yield_now();
-        }
+        let (_first, reader) = call_in_flight(&slow, &calls);
         // Joined as it is made: nothing for a reader thread to claim.
         let second = Arc::new(Batch::new(vec![slow, entry(2, Some(1), &calls)], 10));
         second.join_calls_in_flight();
