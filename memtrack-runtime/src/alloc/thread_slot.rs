@@ -35,7 +35,7 @@ use super::owners::{self, Change, OwnerTag, Table, UNTRACKED};
 use super::registry::{self, Slot};
 use super::sample_pages::{self, Spare};
 use super::sampling::{self, Weights};
-use super::watches::Watches;
+use super::watches;
 use super::{exit_hook, installed, peak};
 
 /// Where the calling thread's counts go.
@@ -89,8 +89,6 @@ struct Local {
     /// The page the thread keeps for its next sampled block (see `sample_pages`),
     /// only while `mode` is `Slot`.
     spare: Spare,
-    /// The owners of the thread's open frames, followed while it has no slot.
-    watches: Watches,
 }
 
 /// A small allocation to be sampled: its owner and weights.
@@ -124,7 +122,6 @@ impl Local {
             owner: Cell::new(UNTRACKED),
             random: Cell::new(0),
             spare: Spare::new(0),
-            watches: Watches::new(),
         }
     }
 
@@ -255,7 +252,7 @@ impl Local {
             (Mode::Slot, Some(table)) => table.apply_owned(tag, change),
             _ => owners::apply_shared(tag, change),
         }
-        self.watches.note(tag, change.exact_bytes);
+        watches::with(|w| w.note(tag, change.exact_bytes));
     }
 
     /// `owner`'s exact bytes in the thread's slot table, or in the shared one.
@@ -650,14 +647,9 @@ pub(crate) fn leave_owner(previous: OwnerTag) {
 /// its own count since it began; otherwise its slot's table, or for a thread without
 /// a slot the shared table, which other threads change too.
 pub(crate) fn owner_bytes_here(owner: OwnerTag) -> i64 {
-    LOCAL
-        .try_with(|local| {
-            local
-                .watches
-                .exact_bytes(owner)
-                .unwrap_or_else(|| local.owner_bytes_in_table(owner))
-        })
-        .unwrap_or(0)
+    watches::with(|w| w.exact_bytes(owner))
+        .flatten()
+        .unwrap_or_else(|| owner_bytes_in_table(owner))
 }
 
 /// A frame of `owner` opens on the calling thread: the thread follows what it
@@ -668,27 +660,24 @@ pub(crate) fn owner_bytes_here(owner: OwnerTag) -> i64 {
 ///
 /// Returns [`owner_bytes_here`] as it then is: where the frame's difference starts.
 pub(crate) fn watch_owner(owner: OwnerTag) -> i64 {
-    LOCAL
-        .try_with(|local| {
-            local
-                .watches
-                .watch(owner)
-                .unwrap_or_else(|| local.owner_bytes_in_table(owner))
-        })
-        .unwrap_or(0)
+    watches::with(|w| w.watch(owner))
+        .flatten()
+        .unwrap_or_else(|| owner_bytes_in_table(owner))
 }
 
 /// The frame [`watch_owner`] was called for closes: returns [`owner_bytes_here`]
 /// as it is now, where the frame's difference ends, and stops following `owner` for
 /// that frame.
 pub(crate) fn unwatch_owner(owner: OwnerTag) -> i64 {
+    watches::with(|w| w.unwatch(owner))
+        .flatten()
+        .unwrap_or_else(|| owner_bytes_in_table(owner))
+}
+
+/// `owner`'s exact bytes in the calling thread's slot table, or in the shared one.
+fn owner_bytes_in_table(owner: OwnerTag) -> i64 {
     LOCAL
-        .try_with(|local| {
-            local
-                .watches
-                .unwatch(owner)
-                .unwrap_or_else(|| local.owner_bytes_in_table(owner))
-        })
+        .try_with(|local| local.owner_bytes_in_table(owner))
         .unwrap_or(0)
 }
 

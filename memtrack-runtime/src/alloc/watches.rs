@@ -13,6 +13,19 @@ use std::cell::Cell;
 
 use super::owners::OwnerTag;
 
+thread_local! {
+    /// The calling thread's followed owners: a thread-local of its own, apart from
+    /// the counters the allocation fast paths use, so that it changes nothing in
+    /// their layout. Const-initialised and without a destructor.
+    static FOLLOWED: Watches = const { Watches::new() };
+}
+
+/// Runs `f` with the calling thread's followed owners; `None` when its thread-local
+/// storage is gone (late in the thread's exit).
+pub(super) fn with<R>(f: impl FnOnce(&Watches) -> R) -> Option<R> {
+    FOLLOWED.try_with(f).ok()
+}
+
 /// Distinct owners followed at once.
 pub(super) const WATCHES: usize = 8;
 
