@@ -11,10 +11,14 @@
 # feature (the same program, linking the same code, forwarding every call
 # untouched), so the difference is what counting and owners cost in memory.
 #
-# Usage: benches/memory_overhead.sh [batches]   (default 200; needs /usr/bin/time)
+# A process's peak moves by a few percent from run to run (where the kernel maps
+# things), so each figure is the median of `runs` processes.
+#
+# Usage: benches/memory_overhead.sh [batches] [runs]   (default 200 and 9; needs /usr/bin/time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 batches="${1:-200}"
+runs="${2:-9}"
 export CARGO_TERM_COLOR=never
 
 exe() {
@@ -28,9 +32,12 @@ for line in sys.stdin:
 ' | tail -n 1
 }
 
-# The peak RSS, in KiB, of a command (its own output discarded).
+# The median over `runs` processes of the peak RSS, in KiB, of a command (its own
+# output discarded).
 peak_kib() {
-    /usr/bin/time -f '%M' -o /dev/stdout "$@" 2>/dev/null | tail -n 1
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f '%M' -o /dev/stdout "$@" 2>/dev/null | tail -n 1
+    done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
 ratio() {

@@ -128,6 +128,8 @@ mod counters;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod exit_hook;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod exp_log;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod installed;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod owners;

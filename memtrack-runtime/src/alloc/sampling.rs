@@ -20,6 +20,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::exp_log;
+
 /// Alignment of sampled small blocks: the page size.
 pub(super) const SAMPLE_ALIGN: usize = 4096;
 
@@ -111,7 +113,7 @@ pub(super) fn weights(size: u64, mean: u64) -> Weights {
             blocks: BLOCK_UNIT,
         };
     }
-    let p = -(-(size as f64) / mean as f64).exp_m1();
+    let p = exp_log::one_minus_exp_neg(size as f64 / mean as f64);
     // p > 0 for size > 0; the casts saturate should it ever round to zero.
     Weights {
         bytes: ((size as f64) / p).round() as u64,
@@ -140,7 +142,7 @@ pub(super) fn next_distance(state: &mut u64, mean: u64) -> i64 {
     }
     // Uniform in (0, 1]: 53 random bits, plus one so that the logarithm is finite.
     let uniform = ((next_random(state) >> 11) + 1) as f64 / (1u64 << 53) as f64;
-    let distance = -uniform.ln() * mean as f64;
+    let distance = -exp_log::ln(uniform) * mean as f64;
     (distance as i64).clamp(1, NEVER)
 }
 
