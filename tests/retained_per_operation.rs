@@ -229,3 +229,139 @@ fn an_operation_nested_in_another_of_its_name_through_a_third_keeps_its_own() {
     assert_eq!(between["retained_bytes"], 0, "{between}");
     drop(kept);
 }
+
+/// A bounded cache whose puts evict the oldest entry: each put keeps the block it
+/// inserted, though it frees one that an earlier put (of the same name) allocated.
+#[memtrack("retained-evicting-put")]
+fn put(cache: &mut std::collections::VecDeque<Vec<u8>>, size: usize) {
+    if cache.len() == 2 {
+        cache.pop_front();
+    }
+    cache.push_back(black_box(vec![4_u8; size]));
+}
+
+#[test]
+fn an_operation_that_frees_what_another_of_its_name_allocated_keeps_its_own() {
+    let _logs = log_everything();
+    let mut cache = std::collections::VecDeque::with_capacity(2);
+    for _ in 0..5 {
+        put(&mut cache, 8192);
+    }
+    let events = operations("retained-evicting-put");
+    assert_eq!(events.len(), 5, "{events:#?}");
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(event["alloc_bytes"], 8192, "{event}");
+        let freed = if i < 2 { 0 } else { 8192 };
+        assert_eq!(event["freed_bytes"], freed, "{event}");
+        assert_eq!(event["retained_bytes"], 8192, "put {i}: {event}");
+    }
+    let held = memtrack::retained()
+        .expect("the counting allocator is installed")
+        .into_iter()
+        .find(|h| h.name == "retained-evicting-put")
+        .expect("the cache's holder");
+    assert_eq!(held.exact_bytes, 2 * 8192);
+    drop(cache);
+}
+
+#[memtrack("retained-refresh")]
+fn refresh(map: &mut std::collections::HashMap<u32, Vec<u8>>) {
+    map.insert(1, black_box(vec![5_u8; 64 * 1024]));
+}
+
+#[memtrack("retained-append")]
+fn append(shared: &mut Vec<u8>) {
+    shared.extend_from_slice(black_box(&[6_u8; 4096]));
+}
+
+#[test]
+fn a_replaced_value_and_a_grown_buffer_belong_to_the_operation_that_made_them() {
+    let _logs = log_everything();
+    let mut map = std::collections::HashMap::with_capacity(4);
+    refresh(&mut map);
+    refresh(&mut map);
+    let events = operations("retained-refresh");
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert_eq!(events[0]["retained_bytes"], 64 * 1024, "{}", events[0]);
+    // The second replaces the first's value: it freed 64 KiB of another
+    // operation's and keeps its own 64 KiB.
+    assert_eq!(events[1]["freed_bytes"], 64 * 1024, "{}", events[1]);
+    assert_eq!(events[1]["net_bytes"], 0, "{}", events[1]);
+    assert_eq!(events[1]["retained_bytes"], 64 * 1024, "{}", events[1]);
+    drop(map);
+
+    let mut shared = Vec::with_capacity(4096);
+    append(&mut shared); // fills the capacity: nothing allocated
+    append(&mut shared); // a realloc to 8192: a new block, owned by this one
+    let events = operations("retained-append");
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert_eq!(events[0]["retained_bytes"], 0, "{}", events[0]);
+    assert_eq!(events[1]["alloc_bytes"], 8192, "{}", events[1]);
+    assert_eq!(events[1]["freed_bytes"], 4096, "{}", events[1]);
+    assert_eq!(events[1]["retained_bytes"], 8192, "{}", events[1]);
+    drop(shared);
+}
+
+#[test]
+fn an_inner_operation_of_the_same_name_that_frees_the_outer_ones_block_leaves_the_inner_whole() {
+    let _logs = log_everything();
+    let outer = memtrack::start("retained-same-name-free");
+    let mut slot = None;
+    outer.in_scope(|| {
+        slot = Some(black_box(vec![7_u8; 4096]));
+        let inner = memtrack::start("retained-same-name-free");
+        inner.in_scope(|| {
+            drop(slot.take());
+            slot = Some(black_box(vec![8_u8; 2048]));
+        });
+        inner.end();
+    });
+    outer.end();
+    let events = operations("retained-same-name-free");
+    assert_eq!(events.len(), 2, "{events:#?}");
+    // The inner one freed the outer one's block: the outer keeps nothing, the
+    // inner keeps its own 2 KiB.
+    assert_eq!(events[0]["retained_bytes"], 2048, "{}", events[0]);
+    assert_eq!(events[1]["retained_bytes"], 0, "{}", events[1]);
+    drop(slot);
+}
+
+#[memtrack("retained-async-put")]
+async fn put_async(cache: Arc<std::sync::Mutex<std::collections::VecDeque<Vec<u8>>>>) {
+    tokio::task::yield_now().await;
+    let block = black_box(vec![9_u8; 32 * 1024]);
+    let evicted = {
+        let mut cache = cache.lock().unwrap();
+        let evicted = if cache.len() == 4 {
+            cache.pop_front()
+        } else {
+            None
+        };
+        cache.push_back(block);
+        evicted
+    };
+    drop(evicted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn puts_that_evict_each_other_across_worker_threads_each_keep_their_block() {
+    let _logs = log_everything();
+    let cache = Arc::new(std::sync::Mutex::new(
+        std::collections::VecDeque::with_capacity(4),
+    ));
+    let tasks: Vec<_> = (0..12)
+        .map(|_| tokio::spawn(put_async(Arc::clone(&cache))))
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let events = operations("retained-async-put");
+    assert_eq!(events.len(), 12, "{events:#?}");
+    for event in &events {
+        // Its 32 KiB block, exactly, and at most a few small blocks of the
+        // runtime's, which count as their net.
+        let retained = event["retained_bytes"].as_u64().unwrap();
+        assert!((32 * 1024..33 * 1024).contains(&retained), "{event}");
+    }
+    drop(cache);
+}

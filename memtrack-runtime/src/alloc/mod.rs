@@ -32,7 +32,9 @@
 //! (owned by the operation running now). How the owner is known:
 //!
 //! - a block of at least [`TAGGED_MIN`] bytes carries its owner's tag in 4 bytes
-//!   after it: its owner is exact;
+//!   after it: its owner is exact. The tag's bits above the owner's are a stamp of
+//!   the operation that allocated it, so that an operation's frames can tell its
+//!   blocks from those of other operations of its name (see [`OwnerTag`]);
 //! - smaller blocks carry nothing (4 bytes on every small block would cost more time
 //!   and memory than all the rest of the counting): a sample of them, about one per
 //!   [`sample_interval`] bytes allocated, is placed on page boundaries and recorded
@@ -162,6 +164,7 @@ mod watches;
 pub use allocator::Allocator;
 #[allow(unused_imports)]
 pub(crate) use counters::Counts;
+pub(crate) use owners::of_operation;
 pub use owners::{MAX_OWNERS, OwnerTag, UNTRACKED};
 pub use sampling::{
     BLOCK_UNIT, DEFAULT_SAMPLE_INTERVAL, SAMPLE_INTERVALS, sample_interval, set_sample_interval,

@@ -4,13 +4,13 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 
-use super::owners::OwnerTag;
+use super::owners::{OwnerTag, name_of, of_operation};
 use super::sample_pages;
 use super::sampling::{self, DEFAULT_SAMPLE_INTERVAL};
 use super::stats::raw_owners_live;
 use super::test_lock::serial;
 use super::tests::ALLOC;
-use super::thread_slot::{enter_owner, leave_owner, owner_bytes_here};
+use super::thread_slot::{enter_owner, leave_owner, owner_bytes_here, unwatch_owner, watch_owner};
 use super::{OwnerLive, TAGGED_MIN, set_sample_interval};
 
 fn layout(size: usize) -> Layout {
@@ -65,6 +65,36 @@ fn a_tagged_block_is_credited_to_its_owner_whoever_frees_it() {
     assert_eq!(after.exact_bytes, start.exact_bytes);
     assert_eq!(after.exact_blocks, start.exact_blocks);
     assert_eq!(owner(77).exact_blocks, 0);
+}
+
+#[test]
+fn stamped_tags_count_by_name_and_a_thread_follows_each_operation_apart() {
+    let _serial = serial();
+    let name: OwnerTag = 43;
+    let (first, second) = (of_operation(name, 1000), of_operation(name, 1001));
+    assert_ne!(first, second);
+    let start = owner(name);
+    // The first operation allocates; the second, running later on the thread,
+    // frees that block and allocates its own.
+    assert_eq!(watch_owner(first), 0);
+    // SAFETY: non-zero sizes; each block is freed once with its layout.
+    let old = as_owner(first, || unsafe { ALLOC.alloc(layout(4096)) });
+    assert_eq!(unwatch_owner(first), 4096);
+    assert_eq!(watch_owner(second), 0);
+    let new = as_owner(second, || unsafe {
+        ALLOC.dealloc(old, layout(4096));
+        ALLOC.alloc(layout(2048))
+    });
+    // The free was the first operation's block: the second keeps its own 2 KiB.
+    assert_eq!(owner_bytes_here(second), 2048);
+    assert_eq!(unwatch_owner(second), 2048);
+    // The name's table counts both operations' blocks together.
+    assert_eq!(owner(name).exact_bytes - start.exact_bytes, 2048);
+    assert_eq!(owner(name).exact_blocks - start.exact_blocks, 1);
+    assert_eq!(name_of(second), name);
+    // SAFETY: allocated above with this layout.
+    unsafe { ALLOC.dealloc(new, layout(2048)) };
+    assert_eq!(owner(name).exact_bytes, start.exact_bytes);
 }
 
 #[test]

@@ -225,7 +225,8 @@ impl Local {
         self.random.set(random);
         self.sample_at.set(at);
         (mean != 0).then(|| Sample {
-            owner: self.owner.get(),
+            // Sampled blocks stand for many blocks: they are counted by name only.
+            owner: owners::name_of(self.owner.get()),
             weights: sampling::weights(size, mean),
         })
     }

@@ -9,8 +9,12 @@
 //!   frames nest;
 //! - when it closes, the difference of the thread's allocator counters since it
 //!   opened is charged to the operation, with the rise of the thread's live bytes
-//!   (the operation's peak) and what the frame retained: the live bytes of blocks it
-//!   owns that it allocated, less those of its blocks it freed.
+//!   (the operation's peak) and what the frame retained: the bytes of the tagged
+//!   blocks it allocated, less those of them freed on the thread while any frame of
+//!   the operation was open, plus its net of small blocks. The owner tag it writes
+//!   carries a stamp of the operation (see [`alloc::of_operation`]), so a free of a
+//!   block that another operation of the same name allocated (a cache entry
+//!   evicted, a map value replaced, a shared buffer grown) is not taken off it.
 //!
 //! An operation that moves between worker threads is charged exactly, poll by poll,
 //! since a poll never changes threads.
@@ -18,12 +22,13 @@
 //! Frames nest: an operation called inside another is charged its own part, and the
 //! outer one is charged inclusively (its frame spans the inner one), except for
 //! retained bytes, which are each operation's own: the blocks the inner operation
-//! allocated are the inner operation's. A frame of an operation that already has a
-//! frame open further out on the same thread (`op.in_scope(|| op.in_scope(..))`)
-//! charges nothing: the outer frame already covers every byte of it. When another
-//! operation's frame stands between the two (`b.in_scope(|| a.in_scope(||
-//! b.in_scope(..)))`), what the innermost frame retained is moved from `a` to `b`,
-//! whose name owns those blocks.
+//! allocated are the inner operation's, whatever their names. A frame of an
+//! operation that already has a frame open further out on the same thread
+//! (`op.in_scope(|| op.in_scope(..))`) charges nothing: the outer frame already
+//! covers every byte of it. When another operation's frame stands between the two
+//! (`b.in_scope(|| a.in_scope(|| b.in_scope(..)))`), the innermost frame's tagged
+//! blocks carry `b`'s stamp and count for `b` alone, and its net of small blocks is
+//! moved from `a` to `b`.
 //!
 //! A frame ends its operation as panicked when a panic unwinds through it, not when
 //! it merely runs during one (a frame opened and closed inside a `Drop` that runs
@@ -53,7 +58,8 @@ pub(crate) struct Frame<'a> {
     start: Option<Counts>,
     /// For a frame that charges nothing because its operation has a charging frame
     /// further out, with another operation's charging frame in between: the
-    /// counters when it opened, to move what it retained to its own operation.
+    /// counters when it opened, to move its net of small blocks to its own
+    /// operation.
     reentry_start: Option<Counts>,
     /// Whether a panic was already unwinding when the frame opened.
     panicking_at_open: bool,
@@ -61,15 +67,15 @@ pub(crate) struct Frame<'a> {
     /// The thread's bookkeeping total when the frame opened: what it gained during
     /// the frame is memtrack's own, not charged.
     excluded_at_start: Counts,
-    /// The owner of what is allocated in this frame, and the one it replaced.
+    /// The owner of what is allocated in this frame (the operation's stamped tag),
+    /// and the one it replaced.
     owner: OwnerTag,
     owner_before: OwnerTag,
-    /// The exact live bytes of `owner` in this thread's table when the frame opened
-    /// (for a frame that charges, or a re-entry).
+    /// Where the thread's count of `owner`'s tagged bytes stood when the frame
+    /// opened (for a frame that charges).
     owned_at_start: i64,
-    /// Of what this frame's owner and small net moved by, the part of nested
-    /// charging frames (whose retained bytes are their own).
-    nested_owned: Cell<i64>,
+    /// Of what the thread's small net moved by, the part of nested charging frames
+    /// (whose retained bytes are their own).
     nested_small: Cell<i64>,
     prev: *const Frame<'static>,
 }
@@ -128,28 +134,11 @@ impl Frame<'_> {
         }
     }
 
-    /// This frame's own retained bytes in `m` (nested charging frames' parts taken
-    /// out).
+    /// This frame's own retained bytes in `m`: its tagged blocks (nested frames
+    /// write other stamps), and its small net less that of nested charging frames.
     fn own_retained(&self, m: &Movement) -> i64 {
         m.owned
-            .wrapping_sub(self.nested_owned.get())
             .wrapping_add(m.small.wrapping_sub(self.nested_small.get()))
-    }
-
-    /// The nearest enclosing frame that charges and owns what `owner` owns,
-    /// starting at `ptr`.
-    fn charging_ancestor_owned_by(
-        mut ptr: *const Frame<'static>,
-        owner: OwnerTag,
-    ) -> Option<&'static Frame<'static>> {
-        // SAFETY: as in `charging_ancestor`.
-        while let Some(frame) = unsafe { ptr.as_ref() } {
-            if frame.start.is_some() && frame.owner == owner {
-                return Some(frame);
-            }
-            ptr = frame.prev;
-        }
-        None
     }
 
     /// The nearest enclosing frame that charges, starting at `ptr`.
@@ -215,8 +204,7 @@ impl Drop for Close<'_, '_> {
         let frame = self.0;
         CURRENT.set(frame.prev);
         alloc::leave_owner(frame.owner_before);
-        let watched = frame.start.is_some() || frame.reentry_start.is_some();
-        let owned_now = if watched {
+        let owned_now = if frame.start.is_some() {
             alloc::unwatch_owner(frame.owner)
         } else {
             0
@@ -234,16 +222,9 @@ impl Drop for Close<'_, '_> {
                     .nested_small
                     .set(parent.nested_small.get().wrapping_add(movement.small));
             }
-            // The nearest frame further out whose owner's bytes moved with these:
-            // another operation of the same name, however many frames of other
-            // names stand in between.
-            if let Some(same) = Frame::charging_ancestor_owned_by(frame.prev, frame.owner) {
-                same.nested_owned
-                    .set(same.nested_owned.get().wrapping_add(movement.owned));
-            }
         }
         if let Some(start) = frame.reentry_start {
-            frame.move_reentry(start, owned_now);
+            frame.move_reentry(start);
         }
         if std::thread::panicking() && !frame.panicking_at_open {
             frame.tracker.end_panicked();
@@ -252,9 +233,10 @@ impl Drop for Close<'_, '_> {
 }
 
 impl Frame<'_> {
-    /// A re-entered frame closes: what it retained is its operation's, not that of
-    /// the other operation's frame it ran in, which is charged inclusively.
-    fn move_reentry(&self, start: Counts, owned_now: i64) {
+    /// A re-entered frame closes: its net of small blocks is its operation's, not
+    /// that of the other operation's frame it ran in, which is charged inclusively.
+    /// (Its tagged blocks carry its operation's stamp and are counted there already.)
+    fn move_reentry(&self, start: Counts) {
         let (Some(now), Some(own), Some(between)) = (
             alloc::thread_counters(),
             charging_frame_of(self.tracker, self.prev),
@@ -262,19 +244,12 @@ impl Frame<'_> {
         ) else {
             return;
         };
-        let m = self.movement(start, now, owned_now);
+        let m = self.movement(start, now, self.owned_at_start);
         between
             .nested_small
             .set(between.nested_small.get().wrapping_add(m.small));
         own.nested_small
             .set(own.nested_small.get().wrapping_sub(m.small));
-        if between.owner == self.owner {
-            between
-                .nested_owned
-                .set(between.nested_owned.get().wrapping_add(m.owned));
-            own.nested_owned
-                .set(own.nested_owned.get().wrapping_sub(m.owned));
-        }
     }
 }
 
@@ -294,8 +269,7 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
     } else {
         None
     };
-    let watched = start.is_some() || reentry_start.is_some();
-    let owned_at_start = if watched {
+    let owned_at_start = if start.is_some() {
         alloc::watch_owner(owner)
     } else {
         0
@@ -310,7 +284,6 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
         owner,
         owner_before,
         owned_at_start,
-        nested_owned: Cell::new(0),
         nested_small: Cell::new(0),
         prev,
     };

@@ -171,9 +171,11 @@ impl Tracker {
             .charge(frame.moved.allocated, frame.moved.freed, frame.moved.allocs);
     }
 
-    /// The owner tag of the blocks this operation allocates (its name's).
+    /// The owner tag of the blocks this operation allocates: its name's, stamped
+    /// with this operation's number so that its frames know its own blocks from
+    /// those of other operations of its name.
     pub(crate) fn owner_tag(&self) -> OwnerTag {
-        self.site.owner_tag()
+        alloc::of_operation(self.site.owner_tag(), self.number)
     }
 
     /// Runs `f` as part of this operation: with the counting allocator installed,
