@@ -47,15 +47,23 @@ pub fn app() -> Router {
         .with_state(cache)
 }
 
-/// The health report, with the status code it calls for.
+/// The health report, with the status code it calls for. It is read on a blocking
+/// thread: it waits for the caches' size functions (up to
+/// `MEMTRACK_CACHE_SIZE_TIMEOUT_MS`), and a runtime worker waiting with it would
+/// stall every request it serves.
 async fn health() -> impl IntoResponse {
-    let report = memtrack::health::report();
-    let status = StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::OK);
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        report.to_json(),
-    )
+    match tokio::task::spawn_blocking(memtrack::health::report).await {
+        Ok(report) => (
+            StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::OK),
+            [(header::CONTENT_TYPE, "application/json")],
+            report.to_json(),
+        ),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"status":"unknown"}"#.to_owned(),
+        ),
+    }
 }
 
 async fn article(State(cache): State<ArticleCache>, Path(id): Path<u64>) -> String {

@@ -119,8 +119,13 @@ async fn signal(Extract(app): Extract<App>, headers: HeaderMap) -> Response {
     }
 }
 
+/// The health report, read on a blocking thread: it waits for the caches' size
+/// functions (up to `MEMTRACK_CACHE_SIZE_TIMEOUT_MS`), and a runtime worker waiting
+/// with it would stall every request it serves.
 async fn health() -> Response {
-    let report = memtrack::health::report();
+    let Ok(report) = tokio::task::spawn_blocking(memtrack::health::report).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
     let status = StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::OK);
     (status, Json(report)).into_response()
 }
@@ -130,8 +135,16 @@ async fn health() -> Response {
 async fn metrics(headers: HeaderMap) -> Response {
     let accept = headers
         .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok());
-    let exposition = memtrack::export::prometheus::render(accept);
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // On a blocking thread, as the health report: it reads the caches' sizes.
+    let rendered = tokio::task::spawn_blocking(move || {
+        memtrack::export::prometheus::render(accept.as_deref())
+    })
+    .await;
+    let Ok(exposition) = rendered else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
     (
         [(axum::http::header::CONTENT_TYPE, exposition.content_type)],
         exposition.body,

@@ -162,6 +162,11 @@ impl HealthReport {
 
 /// The health report under the current [config](crate::config::get).
 ///
+/// It reads the registered caches' sizes, so it can wait for a slow size function,
+/// up to `MEMTRACK_CACHE_SIZE_TIMEOUT_MS` (500 ms by default). In an async handler,
+/// call it through `tokio::task::spawn_blocking` (as the example service does), so
+/// that no runtime worker stalls with it.
+///
 /// ```
 /// let report = memtrack::health::report();
 /// assert!(report.timestamp.ends_with('Z'));

@@ -150,6 +150,11 @@ pub struct Exposition {
 /// format whenever the scraper accepts it (Prometheus always does), OpenMetrics for
 /// a scraper that accepts only OpenMetrics.
 ///
+/// The answer includes the registered caches' sizes, so it can wait for a slow
+/// size function, up to `MEMTRACK_CACHE_SIZE_TIMEOUT_MS` (500 ms by default). In an
+/// async handler, call it through `tokio::task::spawn_blocking` (as the README's
+/// handler does), so that no runtime worker stalls with it.
+///
 /// ```
 /// use memtrack::export::prometheus::{render, CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE};
 ///
