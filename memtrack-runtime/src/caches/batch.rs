@@ -27,9 +27,26 @@ enum Slot {
 #[derive(Debug)]
 struct State {
     slots: Vec<Slot>,
+    /// No job before this index is waiting. Jobs never go back to waiting, so the
+    /// search for the next one resumes here: claiming every job of a reading costs
+    /// one pass over its slots, not one per job.
+    next_waiting: usize,
     answered: usize,
     /// The caller stopped waiting: nothing more is claimed.
     abandoned: bool,
+}
+
+impl State {
+    /// The first job still waiting, if any.
+    fn first_waiting(&mut self) -> Option<usize> {
+        while let Some(slot) = self.slots.get(self.next_waiting) {
+            if matches!(slot, Slot::Waiting) {
+                return Some(self.next_waiting);
+            }
+            self.next_waiting += 1;
+        }
+        None
+    }
 }
 
 /// One reading.
@@ -64,6 +81,7 @@ impl Batch {
             max_chars,
             state: Mutex::new(State {
                 slots,
+                next_waiting: 0,
                 answered,
                 abandoned: false,
             }),
@@ -82,18 +100,15 @@ impl Batch {
         if state.abandoned {
             return None;
         }
-        let next = state
-            .slots
-            .iter()
-            .position(|s| matches!(s, Slot::Waiting))?;
+        let next = state.first_waiting()?;
         state.slots[next] = Slot::Running;
         Some(next)
     }
 
     /// Whether a job is left to claim.
     pub(super) fn has_work(&self) -> bool {
-        let state = self.lock();
-        !state.abandoned && state.slots.iter().any(|s| matches!(s, Slot::Waiting))
+        let mut state = self.lock();
+        !state.abandoned && state.first_waiting().is_some()
     }
 
     /// Joins every call in flight for one of this reading's size functions (for
@@ -175,7 +190,7 @@ impl Batch {
                 .wait_timeout(state, left.min(slice))
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
-            let waiting = state.slots.iter().any(|s| matches!(s, Slot::Waiting));
+            let waiting = state.first_waiting().is_some();
             if state.answered == seen && waiting {
                 drop(state);
                 stalled();
@@ -299,6 +314,34 @@ mod tests {
 
     fn answers(read: Vec<(Entry<Source>, Answer)>) -> Vec<(u64, Answer)> {
         read.into_iter().map(|((id, _, _), a)| (id, a)).collect()
+    }
+
+    #[test]
+    fn jobs_are_claimed_once_each_in_order_past_those_already_answered() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let batch = Arc::new(Batch::new(
+            (1..=5).map(|id| entry(id, Some(1), &calls)).collect(),
+            10,
+        ));
+        // Job 2 is answered before anyone claims it (as a joined call is).
+        batch.answer(2, Ok(Some(7)));
+        let mut claimed = Vec::new();
+        while let Some(index) = batch.claim() {
+            assert!(batch.has_work() || claimed.len() == 3);
+            claimed.push(index);
+            batch.run(index);
+        }
+        assert_eq!(claimed, [0, 1, 3, 4]);
+        assert!(!batch.has_work());
+        let read = answers(batch.wait(Duration::from_secs(5), || {}));
+        assert_eq!(read.len(), 5);
+        assert_eq!(read[2], (3, Ok(Some(7))));
+        assert!(
+            read.iter()
+                .enumerate()
+                .all(|(i, (_, a))| i == 2 || *a == Ok(Some(1)))
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
     }
 
     #[test]
