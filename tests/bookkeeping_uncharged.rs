@@ -95,3 +95,43 @@ fn metadata_checkpoints_and_error_text_of_the_attribute_cost_nothing() {
         Some(""),
     );
 }
+
+#[test]
+fn readings_made_inside_an_operation_cost_it_nothing() {
+    let _logs = log_everything();
+    // Many names, so that the readings have plenty to allocate for.
+    for i in 0..300 {
+        memtrack::start(format!("bookkeeping-name-{i}")).end();
+    }
+    let op = memtrack::start("bookkeeping-reader");
+    let kept = op.in_scope(|| {
+        let health = memtrack::health::report();
+        let held = memtrack::retained();
+        let reading = memtrack::retained::reading();
+        let operations = memtrack::export::operations();
+        #[cfg(feature = "prometheus")]
+        let text = (
+            memtrack::export::prometheus::encode_text(),
+            memtrack::export::prometheus::encode_openmetrics(),
+        );
+        #[cfg(not(feature = "prometheus"))]
+        let text = ();
+        (health, held, reading, operations, text)
+    });
+    op.end();
+    assert!(kept.0.retained.as_ref().is_some_and(|r| !r.top.is_empty()));
+    assert!(kept.3.len() > 300);
+    let event = only_operation("bookkeeping-reader");
+    assert_ended(&event, "bookkeeping-reader", "ok", None);
+    assert_eq!(
+        (
+            event["alloc_bytes"].as_u64(),
+            event["freed_bytes"].as_u64(),
+            event["allocs"].as_u64(),
+            event["retained_bytes"].as_u64(),
+        ),
+        (Some(0), Some(0), Some(0), Some(0)),
+        "{event:#}"
+    );
+    drop(kept);
+}

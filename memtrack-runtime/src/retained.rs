@@ -97,15 +97,17 @@ pub struct Reading {
 /// ```
 #[must_use]
 pub fn reading() -> Option<Reading> {
-    // The owners first: the memory this reading allocates for them is then live in
-    // both figures.
-    let owners = alloc::owners_live(tags::count())?;
-    let heap = alloc::heap_stats()?;
-    let mut holders = by_name(&owners, heap.small_live_bytes);
-    sort(&mut holders);
-    Some(Reading {
-        live_bytes: heap.live_bytes,
-        holders,
+    crate::bookkeeping::untracked(|| {
+        // The owners first: the memory this reading allocates for them is then live
+        // in both figures.
+        let owners = alloc::owners_live(tags::count())?;
+        let heap = alloc::heap_stats()?;
+        let mut holders = by_name(&owners, heap.small_live_bytes);
+        sort(&mut holders);
+        Some(Reading {
+            live_bytes: heap.live_bytes,
+            holders,
+        })
     })
 }
 
@@ -113,9 +115,11 @@ pub fn reading() -> Option<Reading> {
 /// the sites' name order is kept between readings).
 #[cfg(feature = "prometheus")]
 pub(crate) fn unsorted() -> Option<Vec<Retained>> {
-    let owners = alloc::owners_live(tags::count())?;
-    let heap = alloc::heap_stats()?;
-    Some(by_name(&owners, heap.small_live_bytes))
+    crate::bookkeeping::untracked(|| {
+        let owners = alloc::owners_live(tags::count())?;
+        let heap = alloc::heap_stats()?;
+        Some(by_name(&owners, heap.small_live_bytes))
+    })
 }
 
 /// Most bytes first, then by name (`holders` come in name order, which a stable

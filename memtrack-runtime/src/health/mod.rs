@@ -184,6 +184,11 @@ pub fn report() -> HealthReport {
 /// ```
 #[must_use]
 pub fn report_with(config: &Config) -> HealthReport {
+    crate::bookkeeping::untracked(|| build(config))
+}
+
+/// [`report_with`]'s work, memtrack's own: charged to no operation.
+fn build(config: &Config) -> HealthReport {
     let rss = process::rss_bytes();
     let heap = process::heap();
     let caches = caches::stats_within(config.cache_size_timeout());

@@ -86,7 +86,9 @@ impl Default for Collector {
 
 impl prometheus_client::collector::Collector for Collector {
     fn encode(&self, encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
-        exposition::write(&Snapshot::read(), &mut client::ClientEncoder(encoder))
+        crate::bookkeeping::untracked(|| {
+            exposition::write(&Snapshot::read(), &mut client::ClientEncoder(encoder))
+        })
     }
 }
 
@@ -111,13 +113,17 @@ pub fn register(registry: &mut Registry) {
 /// ```
 #[must_use]
 pub fn encode_text() -> String {
-    super::enable_histograms();
-    let snapshot = Snapshot::read();
-    // About 3.6 KB per operation name with the histograms, plus the process figures.
-    let mut encoder = text::TextEncoder::new(&snapshot.ops, 8 * 1024 + snapshot.ops.len() * 3_700);
-    // Writing to memory cannot fail.
-    let _ = exposition::write(&snapshot, &mut encoder);
-    encoder.finish()
+    crate::bookkeeping::untracked(|| {
+        super::enable_histograms();
+        let snapshot = Snapshot::read();
+        // About 3.6 KB per operation name with the histograms, plus the process
+        // figures.
+        let mut encoder =
+            text::TextEncoder::new(&snapshot.ops, 8 * 1024 + snapshot.ops.len() * 3_700);
+        // Writing to memory cannot fail.
+        let _ = exposition::write(&snapshot, &mut encoder);
+        encoder.finish()
+    })
 }
 
 /// memtrack's metrics alone, in the OpenMetrics text format (ending with `# EOF`),
@@ -129,12 +135,14 @@ pub fn encode_text() -> String {
 /// ```
 #[must_use]
 pub fn encode_openmetrics() -> String {
-    let mut registry = Registry::default();
-    register(&mut registry);
-    let mut out = String::with_capacity(64 * 1024);
-    // Writing to a String cannot fail, and the collector never fails.
-    let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
-    out
+    crate::bookkeeping::untracked(|| {
+        let mut registry = Registry::default();
+        register(&mut registry);
+        let mut out = String::with_capacity(64 * 1024);
+        // Writing to a String cannot fail, and the collector never fails.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+        out
+    })
 }
 
 /// A `/metrics` answer: the body and its `Content-Type`.
