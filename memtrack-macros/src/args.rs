@@ -230,6 +230,17 @@ pub fn parse_name(input: ParseStream<'_>, role: NameRole) -> syn::Result<LitStr>
             format!("{} must not be empty", role.describe()),
         ));
     }
+    if role == NameRole::Operation
+        && let Some(meaning) = reserved_meaning(&name.value())
+    {
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "the operation name `{}` is memtrack's own: it reports {meaning} under it; choose another name",
+                name.value()
+            ),
+        ));
+    }
     let chars = name.value().chars().count();
     if role == NameRole::Operation && chars > MAX_NAME_CHARS {
         return Err(syn::Error::new(
@@ -240,6 +251,16 @@ pub fn parse_name(input: ParseStream<'_>, role: NameRole) -> syn::Result<LitStr>
         ));
     }
     Ok(name)
+}
+
+/// What memtrack reports under `name`, when the name is one of its own buckets'
+/// (`memtrack::retained::UNTRACKED_NAME`, `memtrack::sites::OVERFLOW_NAME`).
+fn reserved_meaning(name: &str) -> Option<&'static str> {
+    match name {
+        "untracked" => Some("the heap allocated outside every operation"),
+        "other" => Some("the operations whose names are past its limits"),
+        _ => None,
+    }
 }
 
 /// The longest operation name the runtime keeps
@@ -307,6 +328,14 @@ mod tests {
         assert!(error(quote!()).starts_with("expected the operation name"));
         assert!(error(quote!(name)).starts_with("the operation name must be a string literal"));
         assert_eq!(error(quote!("")), "the operation name must not be empty");
+        assert_eq!(
+            error(quote!("untracked")),
+            "the operation name `untracked` is memtrack's own: it reports the heap allocated outside every operation under it; choose another name"
+        );
+        assert_eq!(
+            error(quote!("other")),
+            "the operation name `other` is memtrack's own: it reports the operations whose names are past its limits under it; choose another name"
+        );
         let longest = "n".repeat(128);
         assert!(parse(quote!(#longest)).is_ok());
         let longer = "é".repeat(129);

@@ -27,7 +27,8 @@ use proc_macro::TokenStream;
 /// #[memtrack("name", crate = "path::to::memtrack")]
 /// ```
 ///
-/// - `"name"`: the operation name, a non-empty string literal, first.
+/// - `"name"`: the operation name, a non-empty string literal, first (not `untracked`
+///   or `other`, the names of memtrack's own buckets).
 /// - Metadata fields, the forms `#[tracing::instrument]`'s `fields(..)` takes,
 ///   written directly after the name:
 ///   - `key = expr` records the value through `memtrack`'s value conversion

@@ -24,8 +24,7 @@
 use crate::alloc::{self, BLOCK_UNIT, OwnerLive, OwnerTag, UNTRACKED};
 use crate::sites::{self, OVERFLOW_NAME, tags};
 
-/// The name under which blocks allocated outside every operation are reported.
-pub const UNTRACKED_NAME: &str = "untracked";
+pub use crate::sites::UNTRACKED_NAME;
 
 /// The live heap one operation name holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

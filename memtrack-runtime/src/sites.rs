@@ -6,6 +6,7 @@
 //! call or poll, so an operation still running is already charged), which is how the
 //! monitor names the operations that used the most memory in each interval.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
@@ -29,6 +30,26 @@ pub const MAX_INTERNED_NAME_BYTES: usize = 256 * 1024;
 /// The site that collects names beyond [`MAX_INTERNED_NAMES`] and
 /// [`MAX_INTERNED_NAME_BYTES`].
 pub const OVERFLOW_NAME: &str = "other";
+
+/// The name under which blocks allocated outside every operation are reported.
+pub const UNTRACKED_NAME: &str = "untracked";
+
+/// The name under which an operation named with an empty or blank string is
+/// counted (its events keep the name it was given).
+pub const UNNAMED_NAME: &str = "unnamed";
+
+/// The name an operation's figures are counted under: its own, except for names
+/// that would merge it into memtrack's buckets ([`UNTRACKED_NAME`],
+/// [`OVERFLOW_NAME`]) or leave it without a label in the exporters (a blank name).
+fn counted_name(name: &str) -> Cow<'_, str> {
+    if name.trim().is_empty() {
+        Cow::Borrowed(UNNAMED_NAME)
+    } else if name == UNTRACKED_NAME || name == OVERFLOW_NAME {
+        Cow::Owned(format!("{name} (operation)"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
 
 /// Totals of one operation name, kept for the life of the process.
 ///
@@ -345,7 +366,7 @@ pub fn active_operations() -> u64 {
 pub(crate) fn lookup(name: &str) -> (&'static Site, Option<Box<str>>) {
     crate::bookkeeping::untracked(|| {
         let name = crate::metadata::bounded_name(name);
-        let site = intern(&name);
+        let site = intern(&counted_name(&name));
         let own_name = (site.name() != name).then(|| Box::from(&*name));
         (site, own_name)
     })
@@ -383,6 +404,23 @@ fn intern(name: &str) -> &'static Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_of_memtracks_buckets_and_blank_names_are_counted_apart() {
+        for (given, counted) in [
+            ("untracked", "untracked (operation)"),
+            ("other", "other (operation)"),
+            ("", "unnamed"),
+            (" \t", "unnamed"),
+            ("untracked-requests", "untracked-requests"),
+            ("Other", "Other"),
+        ] {
+            let (site, own_name) = lookup(given);
+            assert_eq!(site.name(), counted, "{given:?}");
+            let expected_own = (given != counted).then_some(given);
+            assert_eq!(own_name.as_deref(), expected_own, "{given:?}");
+        }
+    }
 
     #[test]
     fn interning_returns_one_site_per_name() {

@@ -66,6 +66,13 @@ pub struct Tracker {
 /// also charges the function's heap allocations to the operation and ends it on every
 /// path.
 ///
+/// A few names would mix an operation into memtrack's own figures, so they are
+/// counted under another name (in the per-name totals, the heap held, the
+/// exporters), while the operation's events keep the name given: `untracked` and
+/// `other` (memtrack's buckets for heap allocated outside every operation and for
+/// names past its limits) are counted as `untracked (operation)` and `other
+/// (operation)`, and an empty or blank name as `unnamed`.
+///
 /// ```
 /// let op = memtrack::start("diffbot-api-call");
 /// op.add_metadata("extraction", "article");

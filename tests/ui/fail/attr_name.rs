@@ -24,6 +24,12 @@ fn blank_name() {}
 #[memtrack("an-operation-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on")]
 fn long_name() {}
 
+#[memtrack("untracked")]
+fn reserved_untracked() {}
+
+#[memtrack("other")]
+fn reserved_other() {}
+
 fn main() {
     no_name();
     empty_parens();
@@ -33,4 +39,6 @@ fn main() {
     empty_name();
     blank_name();
     long_name();
+    reserved_untracked();
+    reserved_other();
 }
