@@ -138,7 +138,10 @@ pub fn encode_openmetrics() -> String {
     crate::bookkeeping::untracked(|| {
         let mut registry = Registry::default();
         register(&mut registry);
-        let mut out = String::with_capacity(64 * 1024);
+        // Sized as the text format's body (about 3.6 KB per operation name), so that
+        // a large exposition is not copied over and over as it grows.
+        let names = crate::sites::tags::count();
+        let mut out = String::with_capacity(8 * 1024 + names * 3_700);
         // Writing to a String cannot fail, and the collector never fails.
         let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
         out
