@@ -49,6 +49,8 @@ pub struct Tracker {
     pub(super) own_name: Kept<Option<Box<str>>>,
     /// The operation's number, unique in the process: the last part of its id.
     pub(super) number: u64,
+    /// The tag its blocks are written with: its name's, stamped with its number.
+    pub(super) owner: OwnerTag,
     pub(super) kind: Kind,
     pub(super) started: Stamp,
     pub(super) rss_start: Option<u64>,
@@ -110,10 +112,12 @@ impl Tracker {
         } else {
             (None, None)
         };
+        let number = numbers::next();
         Tracker {
             site,
             own_name: Kept::new(own_name),
-            number: numbers::next(),
+            number,
+            owner: alloc::of_operation(site.owner_tag(), number),
             kind,
             started,
             rss_start,
@@ -182,7 +186,7 @@ impl Tracker {
     /// with this operation's number so that its frames know its own blocks from
     /// those of other operations of its name.
     pub(crate) fn owner_tag(&self) -> OwnerTag {
-        alloc::of_operation(self.site.owner_tag(), self.number)
+        self.owner
     }
 
     /// Runs `f` as part of this operation: with the counting allocator installed,
