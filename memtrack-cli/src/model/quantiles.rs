@@ -1,37 +1,42 @@
 //! Quantiles of a stream in bounded memory: exact for the first
 //! [`EXACT_SAMPLES`] values, then from a log-linear histogram: 32 buckets per
 //! power of two, read from the float's exponent and top mantissa bits (a bucket is
-//! at most 3.2 % wide; its middle is reported).
+//! at most 3.2 % wide; its middle is reported). Only the buckets that hold values
+//! are stored, so a stream costs memory for the spread of its values, not for the
+//! whole range of `f64`: a few kilobytes for values over a few powers of two.
+
+use std::collections::BTreeMap;
 
 /// Values kept exactly before switching to the histogram.
 pub const EXACT_SAMPLES: usize = 512;
 /// Mantissa bits that pick the bucket within a power of two.
 const SUB_BITS: u32 = 5;
 /// Buckets: every finite positive `f64` exponent times 32, plus bucket 0 for zero.
-const BUCKETS: usize = (2048 << SUB_BITS) + 1;
+const BUCKETS: u32 = (2048 << SUB_BITS) + 1;
 
 /// Count, max and quantiles of non-negative values.
 #[derive(Debug, Clone, Default)]
 pub struct Quantiles {
     exact: Vec<f64>,
-    /// Counts per bucket, allocated when the exact samples run out.
-    buckets: Vec<u32>,
+    /// Counts of the buckets that hold values, filled when the exact samples run
+    /// out.
+    buckets: BTreeMap<u32, u32>,
     count: u64,
     max: Option<f64>,
 }
 
 /// The bucket of a finite `v >= 0`: its exponent and top mantissa bits (the bit
 /// pattern of non-negative floats orders like their values).
-fn bucket_of(v: f64) -> usize {
+fn bucket_of(v: f64) -> u32 {
     if v <= 0.0 {
         return 0;
     }
     let bits = v.to_bits() >> (52 - SUB_BITS);
-    usize::try_from(bits).map_or(BUCKETS - 1, |b| (b + 1).min(BUCKETS - 1))
+    u32::try_from(bits).map_or(BUCKETS - 1, |b| (b + 1).min(BUCKETS - 1))
 }
 
 /// The middle of a bucket.
-fn bucket_value(index: usize) -> f64 {
+fn bucket_value(index: u32) -> f64 {
     if index == 0 {
         return 0.0;
     }
@@ -68,13 +73,14 @@ impl Quantiles {
             self.exact.push(v);
             return;
         }
-        if self.buckets.is_empty() {
-            self.buckets = vec![0; BUCKETS];
-            for old in std::mem::take(&mut self.exact) {
-                self.buckets[bucket_of(old)] += 1;
-            }
+        for old in std::mem::take(&mut self.exact) {
+            self.count_in_bucket(old);
         }
-        let slot = &mut self.buckets[bucket_of(v)];
+        self.count_in_bucket(v);
+    }
+
+    fn count_in_bucket(&mut self, v: f64) {
+        let slot = self.buckets.entry(bucket_of(v)).or_insert(0);
         *slot = slot.saturating_add(1);
     }
 
@@ -109,7 +115,7 @@ impl Quantiles {
             return sorted.get(index).copied();
         }
         let mut seen = 0;
-        for (index, &n) in self.buckets.iter().enumerate() {
+        for (&index, &n) in &self.buckets {
             seen += u64::from(n);
             if seen >= rank {
                 let value = bucket_value(index);
@@ -148,6 +154,24 @@ mod tests {
         assert!((p95 / 95_000.0 - 1.0).abs() < 0.03, "{p95}");
         assert_eq!(q.max(), Some(100_000.0));
         assert!(q.exact.is_empty());
+        // 1 to 100,000 spans 17 powers of two: at most 32 buckets each are stored.
+        assert!(q.buckets.len() <= 17 * 32, "{}", q.buckets.len());
+    }
+
+    #[test]
+    fn values_spread_over_the_whole_range_keep_only_their_buckets() {
+        let mut q = Quantiles::default();
+        let mut v = 1e-300;
+        for _ in 0..EXACT_SAMPLES + 100 {
+            q.push(v);
+            v *= 3.3;
+            if !v.is_finite() {
+                v = 1e-300;
+            }
+        }
+        assert_eq!(q.count(), EXACT_SAMPLES as u64 + 100);
+        assert!(q.buckets.len() <= EXACT_SAMPLES + 100);
+        assert!(q.quantile(1.0).is_some());
     }
 
     #[test]
