@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::cli::{Command, ReportArgs, USAGE, parse_args};
 use crate::input::{LineReader, Source, open};
 use crate::model::{Builder, Report};
+use crate::render::format::one_line;
 use crate::render::style::Style;
 use crate::render::terminal;
 
@@ -119,32 +120,50 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             return EXIT_TROUBLE;
         }
     };
-    if args.json {
-        let _ = serde_json::to_writer_pretty(&mut *stdout, &report);
-        let _ = writeln!(stdout);
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut *stdout, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(stdout))
     } else {
-        let _ = write!(stdout, "{}", terminal::render(&report, Style::detect()));
+        write!(stdout, "{}", terminal::render(&report, Style::detect()))
     }
+    .and_then(|()| stdout.flush());
+    let log = one_line(&report.log);
     let mut status = if report.lines.used == 0 {
-        let _ = writeln!(
-            stderr,
-            "memtrack: {} holds no memtrack event{}",
-            report.log,
-            if report.lines.read == 0 {
-                " (it is empty)"
-            } else {
-                ""
-            }
-        );
+        let filtered = report.lines.outside_window + report.lines.other_operations;
+        let _ = if filtered > 0 {
+            writeln!(
+                stderr,
+                "memtrack: none of the memtrack events of {log} is within the times and operation asked for ({filtered} outside)"
+            )
+        } else {
+            writeln!(
+                stderr,
+                "memtrack: {log} holds no memtrack event{}",
+                if report.lines.read == 0 {
+                    " (it is empty)"
+                } else {
+                    ""
+                }
+            )
+        };
         EXIT_NO_EVENTS
     } else {
         EXIT_OK
     };
+    match written {
+        // A reader that stopped early (`| head`) wants no more: not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            let _ = writeln!(stderr, "memtrack: cannot write the report: {e}");
+            status = EXIT_TROUBLE;
+        }
+        Ok(()) => {}
+    }
     if let Some((after, error)) = &report.problems.read_error {
         let _ = writeln!(
             stderr,
-            "memtrack: reading {} stopped after line {after}: {error}",
-            report.log
+            "memtrack: reading {log} stopped after line {after}: {error}"
         );
         status = EXIT_TROUBLE;
     }

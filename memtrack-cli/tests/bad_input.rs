@@ -318,3 +318,49 @@ fn bad_arguments_and_unwritable_outputs_exit_2() {
     assert_eq!(run.status, 0);
     assert!(run.stdout.starts_with("usage: memtrack report LOG"));
 }
+
+/// A stdout that takes nothing: the disk is full, or the reader went away.
+struct Refusing(std::io::ErrorKind);
+
+impl Write for Refusing {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from(self.0))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_report_that_cannot_be_written_exits_with_trouble_unless_the_reader_left() {
+    let dir = temp_dir("unwritable-stdout");
+    let log = write(&dir, "good.log", good_log().as_bytes());
+    for json in [false, true] {
+        let mut args = vec!["report", log.as_str()];
+        if json {
+            args.push("--json");
+        }
+        let mut stderr = Vec::new();
+        let status = memtrack_cli::run::run(
+            args.clone(),
+            &mut Refusing(std::io::ErrorKind::StorageFull),
+            &mut stderr,
+        );
+        let stderr = String::from_utf8(stderr).expect("utf-8");
+        assert_eq!(status, memtrack_cli::run::EXIT_TROUBLE, "{stderr}");
+        assert!(stderr.contains("cannot write the report"), "{stderr}");
+        let mut stderr = Vec::new();
+        let status = memtrack_cli::run::run(
+            args,
+            &mut Refusing(std::io::ErrorKind::BrokenPipe),
+            &mut stderr,
+        );
+        assert_eq!(
+            status,
+            memtrack_cli::run::EXIT_OK,
+            "{:?}",
+            String::from_utf8(stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -316,3 +316,61 @@ fn control_characters_in_names_do_not_break_the_markup() {
         "a control character in the page"
     );
 }
+
+#[test]
+fn text_from_the_log_and_its_file_name_is_cleaned_and_cut_everywhere() {
+    let dir = std::env::temp_dir().join(format!("memtrack-cli-clean-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A file name with a control character, and names with terminal escapes, a
+    // right-to-left override and a great length.
+    let log = dir.join("app\u{1}\u{1b}[31m.log");
+    let long = "x".repeat(5_000);
+    let lines = [
+        r#"{"timestamp":"2026-11-27T08:00:00Z","event":"cache_stats_snapshot","evil\u001b]0;title\u0007\ncache":1}"#
+            .to_owned(),
+        r#"{"timestamp":"2026-11-27T08:01:00Z","event":"cache_stats_snapshot","evil\u001b]0;title\u0007\ncache":9}"#
+            .to_owned(),
+        format!(
+            r#"{{"timestamp":"2026-11-27T08:01:00Z","event":"memory_snapshot","rss_mb":6,"top_operations":[{{"operation":"\u202eevil{long}","retained_mb":5}}],"top_operations_basis":"retained"}}"#
+        ),
+        format!(
+            r#"{{"timestamp":"2026-11-27T08:02:00Z","event":"memory_snapshot","rss_mb":7,"top_operations":[{{"operation":"\u202eevil{long}","retained_mb":6}}],"top_operations_basis":"retained"}}"#
+        ),
+        r#"{"timestamp":"2026-11-27T08:02:00Z","event":"no_such_event\u001b[2J"}"#.to_owned(),
+    ];
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let (svg_path, html_path) = (dir.join("out.svg"), dir.join("out.html"));
+    let out = Command::new(env!("CARGO_BIN_EXE_memtrack"))
+        .arg("report")
+        .arg(&log)
+        .arg("--svg")
+        .arg(&svg_path)
+        .arg("--html")
+        .arg(&html_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = String::from_utf8(out.stdout).unwrap();
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    for (what, text) in [("summary", &summary), ("page", &html), ("picture", &svg)] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "a control or override character in the {what}"
+        );
+        assert!(text.contains("evil"), "{what}");
+        assert!(
+            !text.contains(&"x".repeat(200)),
+            "a name not cut in the {what}"
+        );
+    }
+    assert!(summary.contains("evil ]0;title  cache"), "{summary}");
+    roxmltree::Document::parse(&svg).expect("well-formed SVG");
+}

@@ -7,6 +7,7 @@ use super::caches::Caches;
 use super::findings::{Alert, Fetch, HistoryEntry, Listing, OperationRow, Reclaims, Spike, Time};
 use super::keep::{FirstLast, Largest};
 use super::memory::Memory;
+use super::names;
 use super::operations::{OpStats, SeriesBasis, rank_order};
 use super::problems::Problems;
 use super::report::{
@@ -264,7 +265,9 @@ impl Builder {
             .is_some_and(|only| only != op)
     }
 
+    /// The figures of operation `name` (cut to [`names::MAX_NAME_CHARS`]).
     fn op(&mut self, name: &str) -> &mut OpStats {
+        let name = &*names::bounded(name, names::MAX_NAME_CHARS);
         let index = match self.op_index.get(name) {
             Some(&i) => i,
             None => {
@@ -289,7 +292,10 @@ impl Builder {
         let n = &line.number;
         match kind {
             "memory_operation" | "memory_spike_operation" => {
-                let op = line.text.op_name.as_deref().unwrap_or(OTHER_OPERATIONS);
+                let op = &*names::bounded(
+                    line.text.op_name.as_deref().unwrap_or(OTHER_OPERATIONS),
+                    names::MAX_NAME_CHARS,
+                );
                 let spike = kind == "memory_spike_operation";
                 self.op(op).operation(t, line, spike);
                 if spike {

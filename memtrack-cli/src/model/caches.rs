@@ -68,6 +68,7 @@ pub struct Caches {
 
 impl Caches {
     fn slot(&mut self, name: &str) -> Option<usize> {
+        let name = &*super::names::bounded(name, super::names::MAX_NAME_CHARS);
         if let Some(&i) = self.index.get(name) {
             return Some(i);
         }

@@ -5,6 +5,7 @@ pub mod caches;
 pub mod findings;
 pub mod keep;
 pub mod memory;
+pub mod names;
 pub mod operations;
 pub mod problems;
 pub mod quantiles;

@@ -112,7 +112,10 @@ impl Problems {
     }
     pub(crate) fn unknown_event(&mut self, line: u64, name: &str) {
         self.unknown_event.add(line);
-        count_name(&mut self.unknown_event_names, name);
+        count_name(
+            &mut self.unknown_event_names,
+            &super::names::bounded(name, super::names::MAX_EVENT_CHARS),
+        );
     }
     pub(crate) fn read_error(&mut self, after_line: u64, error: String) {
         self.read_error = Some((after_line, error));

@@ -170,18 +170,59 @@ pub fn fixed(v: f64, decimals: usize) -> String {
 }
 
 /// Text from the log on one line: control characters (which a terminal would act
-/// on and XML does not allow) become spaces.
+/// on and XML does not allow) become spaces, and so do the invisible characters
+/// that reorder or hide text (bidirectional overrides and isolates, zero-width
+/// characters), so that a name shows as what it is.
 ///
 /// ```
 /// use memtrack_cli::render::format::one_line;
 ///
 /// assert_eq!(one_line("a\u{1}b\nc"), "a b c");
+/// assert_eq!(one_line("\u{202e}live"), " live");
 /// ```
 #[must_use]
 pub fn one_line(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || is_invisible_format(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
+}
+
+/// Characters that change how the text around them is shown without showing
+/// themselves.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// [`one_line`], cut to `max_chars` characters with `…` at the cut.
+///
+/// ```
+/// use memtrack_cli::render::format::short;
+///
+/// assert_eq!(short("article\nfetch", 20), "article fetch");
+/// assert_eq!(short("article-fetch", 8), "article…");
+/// ```
+#[must_use]
+pub fn short(text: &str, max_chars: usize) -> String {
+    let line = one_line(text);
+    if line.chars().count() <= max_chars {
+        return line;
+    }
+    let mut out: String = line.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// How times are written: the clock alone when the whole log is within one UTC day.

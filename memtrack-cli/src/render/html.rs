@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::format::one_line;
 pub use super::markup::escape;
 use super::summary::{Block, sections};
 use crate::model::Report;
@@ -31,7 +32,7 @@ p{margin:4px 0;font-size:14px}\
 #[must_use]
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let title = escape(&format!("memtrack report: {}", report.log));
+    let title = escape(&format!("memtrack report: {}", one_line(&report.log)));
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::format::{Clock, bytes, count, mb, millis, number, signed_bytes, signed_mb};
+use super::format::{
+    Clock, bytes, count, mb, millis, number, one_line, short, signed_bytes, signed_mb,
+};
 use super::table::{Align, Cell, Paint, Table};
 use crate::model::Report;
 use crate::model::findings::{Alert, OperationRow};
@@ -106,7 +108,7 @@ fn or_dash(v: Option<String>) -> String {
 }
 
 fn header(out: &mut Doc, report: &Report) {
-    out.section(format!("memtrack report: {}", report.log));
+    out.section(format!("memtrack report: {}", one_line(&report.log)));
     match report.span {
         Some(span) => {
             let clock = Clock::for_span(span.start.0, span.end.0);
@@ -116,6 +118,9 @@ fn header(out: &mut Doc, report: &Report) {
                 clock.time(span.end.0),
                 millis(span.seconds * 1_000.0)
             ));
+        }
+        None if report.lines.outside_window > 0 || report.lines.other_operations > 0 => {
+            out.text("span    no memtrack event within the times and operation asked for");
         }
         None => {
             out.text("span    no memtrack event with a timestamp");
@@ -604,7 +609,7 @@ fn caches(out: &mut Doc, report: &Report, clock: Clock) {
         .iter()
         .filter(|s| s.growth > 0.0)
         .take(3)
-        .map(|s| format!("{} +{}", s.name, number(s.growth)))
+        .map(|s| format!("{} +{}", short(&s.name, 40), number(s.growth)))
         .collect();
     let grew = if grew.is_empty() {
         "none grew".to_owned()
@@ -776,7 +781,7 @@ fn problems(out: &mut Doc, report: &Report) {
             let names: Vec<String> = p
                 .unknown_event_names
                 .iter()
-                .map(|(n, c)| format!("{n} ×{}", count(*c)))
+                .map(|(n, c)| format!("{} ×{}", short(n, 40), count(*c)))
                 .collect();
             format!(" ({})", names.join(", "))
         } else {

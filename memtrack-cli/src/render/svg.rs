@@ -6,7 +6,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::format::{millis, number, one_line};
+use super::format::{millis, number, short};
 use crate::model::Report;
 use crate::model::series::Point;
 use crate::parse::timestamp::{format_clock, format_date};
@@ -158,11 +158,14 @@ fn draw(report: &Report, svg: &mut String) -> Result<(), String> {
     let title_text = match report.span {
         Some(span) => format!(
             "memory over time: {}  ({} UTC, {})",
-            report.log,
+            short(&report.log, 60),
             format_date(span.start.0),
             millis(span.seconds * 1_000.0)
         ),
-        None => format!("memory over time: {} (no memtrack event)", report.log),
+        None => format!(
+            "memory over time: {} (no memtrack event)",
+            short(&report.log, 60)
+        ),
     };
     title
         .draw_text(&title_text, &(FONT, 20).into_font().color(&TEXT), (16, 14))
@@ -181,7 +184,52 @@ fn draw(report: &Report, svg: &mut String) -> Result<(), String> {
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The legend of a chart's named series, in its upper left corner.
-fn draw_legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>) -> DrawResult
+/// The corner of a panel whose box holds the fewest of `points` (`(x, y)`, each
+/// scaled to `0..=1` across the panel), so that the legend hides as little data as
+/// it can: upper left when that is clear, as it is for memory that grows.
+fn legend_corner(points: impl Iterator<Item = (f64, f64)>) -> SeriesLabelPosition {
+    // The share of the panel a legend box may cover, from its corner.
+    const WIDE: f64 = 0.4;
+    const HIGH: f64 = 0.45;
+    let mut hidden = [0_usize; 4];
+    for (x, y) in points {
+        let left = x <= WIDE;
+        let right = x >= 1.0 - WIDE;
+        let upper = y >= 1.0 - HIGH;
+        let lower = y <= HIGH;
+        for (count, inside) in
+            hidden
+                .iter_mut()
+                .zip([left && upper, right && upper, left && lower, right && lower])
+        {
+            *count += usize::from(inside);
+        }
+    }
+    let best = (0..4).min_by_key(|&i| hidden[i]).unwrap_or(0);
+    match best {
+        1 => SeriesLabelPosition::UpperRight,
+        2 => SeriesLabelPosition::LowerLeft,
+        3 => SeriesLabelPosition::LowerRight,
+        _ => SeriesLabelPosition::UpperLeft,
+    }
+}
+
+/// `(x, y)` scaled to `0..=1` across `x_range` and `y_low..y_high`.
+fn scaled(
+    x_range: &std::ops::Range<f64>,
+    y_low: f64,
+    y_high: f64,
+) -> impl Fn((f64, f64)) -> (f64, f64) {
+    let x0 = x_range.start;
+    let xw = (x_range.end - x_range.start).max(f64::MIN_POSITIVE);
+    let yw = (y_high - y_low).max(f64::MIN_POSITIVE);
+    move |(x, y)| ((x - x0) / xw, (y - y_low) / yw)
+}
+
+fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    corner: SeriesLabelPosition,
+) -> DrawResult
 where
     DB: DrawingBackend + 'a,
     DB::ErrorType: 'static,
@@ -189,7 +237,7 @@ where
 {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(corner)
         .background_style(WHITE.mix(0.85))
         .border_style(GRID)
         .label_font((FONT, 13).into_font().color(&TEXT))
@@ -282,6 +330,11 @@ fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult 
                 PathElement::new(vec![(x, y), (x + 20, y)], THRESHOLD_COLOR.stroke_width(2))
             });
     }
+    let mut drawn: Vec<(f64, f64)> = Vec::new();
+    if let Some(th) = draw_threshold {
+        let r = axis.range();
+        drawn.extend((0..=20).map(|i| (r.start + (r.end - r.start) * f64::from(i) / 20.0, th)));
+    }
     for (points, color, name) in [
         (&t.rss_mb, RSS_COLOR, "RSS"),
         (&t.heap_mb, HEAP_COLOR, "heap (live bytes)"),
@@ -289,13 +342,17 @@ fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult 
         if points.is_empty() {
             continue;
         }
+        let coords: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| (axis.x(p.t), plottable(p.v).clamp(0.0, top)))
+            .collect();
+        drawn.extend(&coords);
+        // One reading makes no line: it is drawn as a dot.
+        if coords.len() == 1 {
+            chart.draw_series(coords.iter().map(|c| Circle::new(*c, 4, color.filled())))?;
+        }
         chart
-            .draw_series(LineSeries::new(
-                points
-                    .iter()
-                    .map(|p| (axis.x(p.t), plottable(p.v).clamp(0.0, top))),
-                color.stroke_width(2),
-            ))?
+            .draw_series(LineSeries::new(coords, color.stroke_width(2)))?
             .label(name)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
@@ -312,7 +369,12 @@ fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult 
             )))?;
         }
     }
-    draw_legend(&mut chart)
+    let corner = legend_corner(
+        drawn
+            .into_iter()
+            .map(scaled(&axis.range(), 0.0, top.max(1.0))),
+    );
+    draw_legend(&mut chart, corner)
 }
 
 fn draw_markers(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult {
@@ -403,6 +465,7 @@ fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawRes
     if t.operations.is_empty() {
         return note(area, "no per-operation memory figures in the log");
     }
+    let mut drawn: Vec<(f64, f64)> = Vec::new();
     for (rank, series) in t.operations.iter().enumerate() {
         let color = OPERATION_COLORS[rank % OPERATION_COLORS.len()];
         let width = if rank == 0 { 3 } else { 2 };
@@ -411,7 +474,8 @@ fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawRes
             .iter()
             .map(|p| (axis.x(p.t), plottable(p.v).clamp(y_low, y_high)))
             .collect();
-        let label = format!("#{} {}", rank + 1, one_line(&series.operation));
+        drawn.extend(&points);
+        let label = format!("#{} {}", rank + 1, short(&series.operation, 48));
         if points.len() == 1 {
             chart
                 .draw_series(points.iter().map(|c| Circle::new(*c, 4, color.filled())))?
@@ -426,5 +490,36 @@ fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawRes
                 });
         }
     }
-    draw_legend(&mut chart)
+    let corner = legend_corner(drawn.into_iter().map(scaled(&axis.range(), y_low, y_high)));
+    draw_legend(&mut chart, corner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corner(points: &[(f64, f64)]) -> &'static str {
+        match legend_corner(points.iter().copied()) {
+            SeriesLabelPosition::UpperLeft => "upper left",
+            SeriesLabelPosition::UpperRight => "upper right",
+            SeriesLabelPosition::LowerLeft => "lower left",
+            SeriesLabelPosition::LowerRight => "lower right",
+            _ => "elsewhere",
+        }
+    }
+
+    #[test]
+    fn the_legend_goes_to_the_corner_with_the_least_data() {
+        // Growth from the lower left to the upper right: the upper left is clear.
+        let growth: Vec<(f64, f64)> = (0..=10)
+            .map(|i| (f64::from(i) / 10.0, f64::from(i) / 10.0))
+            .collect();
+        assert_eq!(corner(&growth), "upper left");
+        // A single reading at the top of the first instant.
+        assert_eq!(corner(&[(0.0, 1.0), (0.0, 0.5)]), "upper right");
+        // High everywhere along the top.
+        let top: Vec<(f64, f64)> = (0..=10).map(|i| (f64::from(i) / 10.0, 0.95)).collect();
+        assert_eq!(corner(&top), "lower left");
+        assert_eq!(corner(&[]), "upper left");
+    }
 }

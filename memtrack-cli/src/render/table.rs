@@ -1,6 +1,6 @@
 //! Aligned text tables.
 
-use super::format::one_line;
+use super::format::short;
 use super::style::Style;
 
 /// Longest cell printed; longer ones are cut with `…`.
@@ -78,13 +78,7 @@ pub struct Table {
 }
 
 fn cut(text: &str) -> String {
-    let one_line = one_line(text);
-    if one_line.chars().count() <= MAX_CELL_CHARS {
-        return one_line;
-    }
-    let mut out: String = one_line.chars().take(MAX_CELL_CHARS - 1).collect();
-    out.push('…');
-    out
+    short(text, MAX_CELL_CHARS)
 }
 
 impl Table {
@@ -94,7 +88,8 @@ impl Table {
         Table {
             columns: columns
                 .iter()
-                .map(|(name, align)| ((*name).to_owned(), *align))
+                // Headers can come from the log too (cache names).
+                .map(|(name, align)| (cut(name), *align))
                 .collect(),
             rows: Vec::new(),
         }
@@ -181,7 +176,7 @@ impl Table {
             for (i, (_, a)) in self.columns.iter().enumerate() {
                 let (text, paint) = row
                     .get(i)
-                    .map_or((String::new(), Paint::None), |c| (c.text.clone(), c.paint));
+                    .map_or((String::new(), Paint::None), |c| (cut(&c.text), c.paint));
                 let classes = [paint.css_class(), if *a == Align::Right { "r" } else { "" }]
                     .into_iter()
                     .filter(|c| !c.is_empty())
