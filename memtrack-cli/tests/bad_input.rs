@@ -232,7 +232,9 @@ fn every_kind_of_bad_line_is_counted_once_and_good_lines_still_count() {
     assert_eq!(count("no_timestamp"), (1, 6));
     assert_eq!(count("bad_timestamp"), (1, 7));
     assert_eq!(count("unknown_event"), (1, 8));
-    assert_eq!(count("broken_json"), (2, 9));
+    assert_eq!(count("broken_json"), (1, 9));
+    // Read with U+FFFD for the bytes that are not UTF-8.
+    assert_eq!(count("not_utf8"), (1, 11));
     assert_eq!(count("blank"), (1, 10));
     assert_eq!(count("too_long"), (1, 12));
     assert_eq!(p["truncated_last_line"], 14);
@@ -242,7 +244,7 @@ fn every_kind_of_bad_line_is_counted_once_and_good_lines_still_count() {
     );
     assert_eq!(p["unknown_event_names"], serde_json::json!({"made_up": 1}));
     assert_eq!(v["lines"]["read"], 14);
-    assert_eq!(v["lines"]["used"], 4);
+    assert_eq!(v["lines"]["used"], 5);
     assert_eq!(v["culprits"][0]["logged"], 3);
 
     let text = memtrack(&["report", "-"], Some(&bytes)).stdout;
@@ -256,7 +258,7 @@ fn every_kind_of_bad_line_is_counted_once_and_good_lines_still_count() {
         skipped,
         [
             "  the last line (line 14) is cut short (no newline, incomplete JSON): skipped",
-            "  2 lines start like JSON but are not valid JSON: skipped (first at line 9)",
+            "  1 line starts like JSON but is not valid JSON: skipped (line 9)",
             "  1 line is not JSON (plain text or another format): skipped (line 3)",
             "  1 line is JSON without an `event` field (not memtrack's): skipped (line 4)",
             "  1 line has an event memtrack does not write (made_up ×1): skipped (line 8)",
@@ -265,6 +267,7 @@ fn every_kind_of_bad_line_is_counted_once_and_good_lines_still_count() {
             "  1 line is longer than 16 MiB: skipped (line 12)",
             "  1 line is blank: skipped (line 10)",
             "  1 line has fields of the wrong type (duration_ms as a boolean ×1, net_bytes as an object ×1): those fields ignored, the rest used (line 5)",
+            "  1 line has bytes that are not UTF-8: read with U+FFFD in their place (line 11)",
         ]
     );
 }
@@ -363,4 +366,31 @@ fn a_report_that_cannot_be_written_exits_with_trouble_unless_the_reader_left() {
         );
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_byte_order_mark_and_bytes_that_are_not_utf8_lose_no_event() {
+    let dir = temp_dir("encoding");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(good_log().as_bytes());
+    bytes.extend_from_slice(
+        b"{\"timestamp\":\"2026-11-27T08:00:03.000Z\",\"event\":\"memory_operation\",\"op_name\":\"fetch\",\"duration_ms\":9000,\"success\":false,\"error\":\"bad \xFF byte\"}\n",
+    );
+    let path = write(&dir, "encoded.log", &bytes);
+    let run = memtrack(&["report", &path, "--json"], None);
+    assert_eq!((run.status, run.stderr.as_str()), (0, ""));
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["lines"]["used"], 3, "{v:#}");
+    assert_eq!(v["problems"]["not_utf8"]["lines"], 1, "{v:#}");
+    assert_eq!(v["problems"]["not_utf8"]["first_line"], 3, "{v:#}");
+    assert_eq!(v["slow_operations"]["total"], 2, "{v:#}");
+    let run = memtrack(&["report", &path], None);
+    assert!(
+        run.stdout.contains(
+            "  1 line has bytes that are not UTF-8: read with U+FFFD in their place (line 3)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -197,7 +197,31 @@ impl Builder {
             self.problems.too_long(line.number);
             return;
         }
-        match parse_line(line.bytes) {
+        // A byte-order mark before the first line is not part of it.
+        let bytes = if line.number == 1 {
+            line.bytes
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or(line.bytes)
+        } else {
+            line.bytes
+        };
+        match parse_line(bytes) {
+            // A line with bytes that are not UTF-8 (a field written from raw bytes)
+            // is read with U+FFFD in their place rather than lost whole.
+            Err(LineError::BrokenJson) if std::str::from_utf8(bytes).is_err() => {
+                let repaired = String::from_utf8_lossy(bytes).into_owned();
+                let parsed = parse_line(repaired.as_bytes());
+                if parsed.is_ok() {
+                    self.problems.not_utf8(line.number);
+                }
+                self.take(line, parsed);
+            }
+            parsed => self.take(line, parsed),
+        }
+    }
+
+    fn take(&mut self, line: &Line<'_>, parsed: Result<LogLine<'_>, LineError>) {
+        match parsed {
             Ok(parsed) => self.event(line.number, &parsed),
             Err(LineError::Blank) => self.problems.blank(line.number),
             Err(LineError::BrokenJson) if !line.ended => {

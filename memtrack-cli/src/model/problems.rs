@@ -56,6 +56,8 @@ pub struct Problems {
     pub bad_timestamp: Count,
     /// Lines with at least one field of the wrong type (the field was ignored).
     pub wrong_type: Count,
+    /// Lines with bytes that are not UTF-8, read with U+FFFD in their place.
+    pub not_utf8: Count,
     /// `(field, what was found)` → lines.
     pub wrong_type_fields: BTreeMap<String, u64>,
     /// Lines whose `event` memtrack does not write.
@@ -109,6 +111,9 @@ impl Problems {
         for (field, found) in fields {
             count_name(&mut self.wrong_type_fields, &format!("{field} as {found}"));
         }
+    }
+    pub(crate) fn not_utf8(&mut self, line: u64) {
+        self.not_utf8.add(line);
     }
     pub(crate) fn unknown_event(&mut self, line: u64, name: &str) {
         self.unknown_event.add(line);

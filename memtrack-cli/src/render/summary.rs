@@ -811,6 +811,14 @@ fn problems(out: &mut Doc, report: &Report) {
             line_ref(p.wrong_type.lines, p.wrong_type.first_line)
         ));
     }
+    if p.not_utf8.any() {
+        messages.push(format!(
+            "{} {} bytes that are not UTF-8: read with U+FFFD in their place ({})",
+            lines_word(p.not_utf8.lines),
+            if p.not_utf8.lines == 1 { "has" } else { "have" },
+            line_ref(p.not_utf8.lines, p.not_utf8.first_line)
+        ));
+    }
     if messages.is_empty() && read_error.is_none() {
         out.section("skipped lines: none");
         return;
