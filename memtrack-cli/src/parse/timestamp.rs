@@ -54,6 +54,16 @@ fn expect(bytes: &[u8], at: usize, what: &[u8]) -> Option<()> {
         .map(|_| ())
 }
 
+/// Days in `month` (1 to 12) of `year`, in the proleptic Gregorian calendar.
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// Milliseconds since the Unix epoch of an RFC 3339 date-time
 /// (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`); `None` when `text` is not one.
 ///
@@ -63,6 +73,11 @@ fn expect(bytes: &[u8], at: usize, what: &[u8]) -> Option<()> {
 /// assert_eq!(parse_rfc3339("1970-01-01T00:00:01.5Z"), Some(1_500));
 /// assert_eq!(parse_rfc3339("2026-11-27T10:01:02.345+02:00"), Some(1_795_766_462_345));
 /// assert_eq!(parse_rfc3339("yesterday"), None);
+/// // Days that are not in their month, and offsets past a day, are not times.
+/// assert_eq!(parse_rfc3339("2026-02-29T00:00:00Z"), None);
+/// assert!(parse_rfc3339("2028-02-29T00:00:00Z").is_some());
+/// assert_eq!(parse_rfc3339("2026-04-31T00:00:00Z"), None);
+/// assert_eq!(parse_rfc3339("2026-11-27T10:01:02+99:99"), None);
 /// ```
 #[must_use]
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
@@ -81,7 +96,7 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     expect(b, 16, b":")?;
     let second = number(b, 17, 2)?;
     if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
+        || !(1..=days_in_month(year, month)).contains(&day)
         || hour > 23
         || minute > 59
         || second > 60
@@ -112,6 +127,9 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
             let hours = number(b, at + 1, 2)?;
             expect(b, at + 3, b":")?;
             let minutes = number(b, at + 4, 2)?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
             let total = hours * 60 + minutes;
             if sign == b'+' { total } else { -total }
         }
