@@ -90,10 +90,16 @@ pub fn signed_mb(v: f64) -> String {
 /// assert_eq!(millis(5_000.0), "5 s");
 /// assert_eq!(millis(125_000.0), "2m 05s");
 /// assert_eq!(millis(3_725_000.0), "1h 02m");
+/// // Past a century no service ran that long: the figure is shown as it is.
+/// assert_eq!(millis(1.2e29), "1.20e29 ms");
 /// ```
 #[must_use]
 pub fn millis(ms: f64) -> String {
-    if ms < 1_000.0 {
+    /// About a hundred years, in milliseconds.
+    const CENTURY_MS: f64 = 3.2e12;
+    if !ms.is_finite() || ms >= CENTURY_MS {
+        format!("{ms:.2e} ms")
+    } else if ms < 1_000.0 {
         format!("{ms:.0} ms")
     } else if ms < 60_000.0 && ms % 1_000.0 == 0.0 {
         format!("{:.0} s", ms / 1_000.0)

@@ -52,6 +52,9 @@ const TEXT: RGBColor = RGBColor(0x33, 0x33, 0x33);
 struct TimeAxis {
     origin: i64,
     unit_ms: i64,
+    /// Whether the span is long enough (most of a year or more) for labels to
+    /// need the year.
+    with_year: bool,
     /// Where the data start and end, in units.
     first: f64,
     last: f64,
@@ -71,6 +74,7 @@ impl TimeAxis {
         let mut axis = TimeAxis {
             origin,
             unit_ms,
+            with_year: span > 300 * 86_400_000,
             first: 0.0,
             last: 1.0,
         };
@@ -104,7 +108,9 @@ impl TimeAxis {
         } else {
             clock[..5].to_owned()
         };
-        if self.unit_ms >= 3_600_000 {
+        if self.with_year {
+            format_date(t)
+        } else if self.unit_ms >= 3_600_000 {
             format!("{} {clock}", &format_date(t)[5..])
         } else {
             clock
@@ -506,6 +512,19 @@ mod tests {
             SeriesLabelPosition::LowerRight => "lower right",
             _ => "elsewhere",
         }
+    }
+
+    #[test]
+    fn labels_of_a_span_of_years_carry_the_year() {
+        let day = 86_400_000;
+        let start = 1_795_766_462_345; // 2026-11-27
+        let long = TimeAxis::new(start, start + 400 * day);
+        assert_eq!(long.label(long.x(start)), "2026-11-27");
+        let short = TimeAxis::new(start, start + 2 * day);
+        assert_eq!(
+            short.label(short.x(start - start % 3_600_000)),
+            "11-27 08:00"
+        );
     }
 
     #[test]
