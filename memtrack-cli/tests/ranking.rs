@@ -219,12 +219,21 @@ fn operation_names_past_the_limit_are_pooled() {
     for i in 0..MAX_OPERATIONS + 5 {
         log += &operation(1, &format!("op-{i}"), MB, 0, "");
     }
+    // The pooled names together grew most, but they are no one operation: they
+    // rank last.
+    for i in 0..50 {
+        log += &operation(2, &format!("late-{i}"), 100 * MB, 0, "");
+    }
     let report = report_of(&log, Options::default());
     assert_eq!(report.culprits.len(), MAX_OPERATIONS + 1);
+    assert_eq!(
+        report.culprits.last().map(|c| c.operation.as_str()),
+        Some(OTHER_OPERATIONS)
+    );
     let pooled = report
         .culprits
         .iter()
         .find(|c| c.operation == OTHER_OPERATIONS)
         .expect("the pooled operations");
-    assert_eq!(pooled.logged, 5);
+    assert_eq!(pooled.logged, 55);
 }

@@ -20,8 +20,7 @@ use crate::parse::timestamp::parse_rfc3339;
 
 /// Operation names followed; events of further names count under [`OTHER_OPERATIONS`].
 pub const MAX_OPERATIONS: usize = 10_000;
-/// The name standing for operations past [`MAX_OPERATIONS`] or without a name.
-pub const OTHER_OPERATIONS: &str = "(other operations)";
+pub use super::operations::OTHER_OPERATIONS;
 /// Rows kept per list (spikes, fetches, slow operations).
 const LIST_ROWS: usize = 20;
 /// Rows kept at each end of a time-ordered list (alerts, failures, history).

@@ -370,10 +370,24 @@ pub struct Culprit {
     pub large_allocations: u64,
 }
 
-/// The ranking order: retained growth, then net bytes, allocated bytes, spikes,
-/// RSS growth (larger first, absent as zero), then the name.
+/// The ranking order: named operations before the pool of names past the limit,
+/// then retained growth, net bytes, allocated bytes, spikes, RSS growth (larger
+/// first, absent as zero), then the name.
 #[must_use]
 pub fn rank_order(a: &OpStats, b: &OpStats) -> Ordering {
+    // The pool of many names ranks after every named operation: its sums are not
+    // one operation's figures.
+    let pooled = |s: &OpStats| s.name == OTHER_OPERATIONS;
+    pooled(a)
+        .cmp(&pooled(b))
+        .then_with(|| rank_by_figures(a, b))
+}
+
+/// The name standing for operations past
+/// [`MAX_OPERATIONS`](super::builder::MAX_OPERATIONS) or without a name.
+pub const OTHER_OPERATIONS: &str = "(other operations)";
+
+fn rank_by_figures(a: &OpStats, b: &OpStats) -> Ordering {
     let key = |s: &OpStats| {
         [
             s.retained_growth_bytes().unwrap_or(0.0),
