@@ -80,6 +80,29 @@ impl SettingValue for SampleBytes {
     }
 }
 
+/// How many monitor intervals a leak must grow through: the monitor keeps that many
+/// growths per operation name, so the count is bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LeakIntervals(pub(crate) usize);
+
+/// The most intervals a leak may be asked to grow through (at the default interval
+/// of a minute, most of a day).
+pub(crate) const MAX_LEAK_INTERVALS: usize = 1000;
+
+impl SettingValue for LeakIntervals {
+    const EXPECTED: &'static str = "a whole number of intervals from 1 to 1000 (e.g. 3)";
+    fn parse(text: &str) -> Option<Self> {
+        let v = LeakIntervals(text.trim().replace('_', "").parse().ok()?);
+        v.is_valid().then_some(v)
+    }
+    fn is_valid(self) -> bool {
+        (1..=MAX_LEAK_INTERVALS).contains(&self.0)
+    }
+    fn show(self) -> String {
+        self.0.to_string()
+    }
+}
+
 /// A switch.
 impl SettingValue for bool {
     const EXPECTED: &'static str = "true or false (also 1/0, yes/no, on/off)";
@@ -139,6 +162,11 @@ mod tests {
         assert_eq!(Megabytes::parse("NaN"), None);
         assert_eq!(Megabytes::parse("inf"), None);
         assert_eq!(Megabytes::parse("5MB"), None);
+        assert_eq!(LeakIntervals::parse(" 3 "), Some(LeakIntervals(3)));
+        assert_eq!(LeakIntervals::parse("1_000"), Some(LeakIntervals(1000)));
+        assert_eq!(LeakIntervals::parse("1001"), None);
+        assert_eq!(LeakIntervals::parse("0"), None);
+        assert_eq!(LeakIntervals::parse("1000000000"), None);
         assert_eq!(SampleBytes::parse("0"), Some(SampleBytes(0)));
         assert_eq!(SampleBytes::parse("65_536"), Some(SampleBytes(65536)));
         assert_eq!(SampleBytes::parse("65535"), None);

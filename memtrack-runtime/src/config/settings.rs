@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use super::error::{ConfigError, InvalidSetting};
-use super::parse::{Megabytes, Millis, Period, SampleBytes, SettingValue};
+use super::parse::{LeakIntervals, Megabytes, Millis, Period, SampleBytes, SettingValue};
 
 impl From<f64> for Megabytes {
     fn from(v: f64) -> Self {
@@ -17,6 +17,16 @@ impl From<Megabytes> for f64 {
     /// otherwise be written `-0` in messages).
     fn from(v: Megabytes) -> Self {
         v.0 + 0.0
+    }
+}
+impl From<usize> for LeakIntervals {
+    fn from(v: usize) -> Self {
+        LeakIntervals(v)
+    }
+}
+impl From<LeakIntervals> for usize {
+    fn from(v: LeakIntervals) -> Self {
+        v.0
     }
 }
 impl From<u64> for SampleBytes {
@@ -192,8 +202,8 @@ settings! {
     unhealthy_rss_mb: f64 as Megabytes = 1500.0, env "MEMTRACK_UNHEALTHY_RSS_MB";
     /// An operation name whose held heap grew in this many consecutive monitor
     /// intervals (by more than [`leak_growth_mb`](Config::leak_growth_mb) in all)
-    /// raises `memory_leak_suspect`.
-    leak_intervals: usize as usize = 3, env "MEMTRACK_LEAK_INTERVALS";
+    /// raises `memory_leak_suspect` (1 to 1000).
+    leak_intervals: usize as LeakIntervals = 3, env "MEMTRACK_LEAK_INTERVALS";
     /// The growth, in megabytes over [`leak_intervals`](Config::leak_intervals)
     /// intervals, above which a steadily growing name raises `memory_leak_suspect`.
     leak_growth_mb: f64 as Megabytes = 10.0, env "MEMTRACK_LEAK_GROWTH_MB";
@@ -340,6 +350,20 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err.invalid()[0].name, "ConfigBuilder::heap_sample_bytes");
+    }
+
+    #[test]
+    fn a_leak_window_past_a_thousand_intervals_is_rejected() {
+        let config = Config::from_lookup(env(&[("MEMTRACK_LEAK_INTERVALS", "1000")])).unwrap();
+        assert_eq!(config.leak_intervals(), 1000);
+        for bad in ["0", "1001", "1000000000", "-3"] {
+            let err = Config::from_lookup(env(&[("MEMTRACK_LEAK_INTERVALS", bad)])).expect_err(bad);
+            let setting = &err.invalid()[0];
+            assert_eq!(setting.name, "MEMTRACK_LEAK_INTERVALS");
+            assert!(err.to_string().contains("from 1 to 1000"), "{err}");
+        }
+        let err = Config::builder().leak_intervals(5000).build().unwrap_err();
+        assert_eq!(err.invalid()[0].name, "ConfigBuilder::leak_intervals");
     }
 
     #[test]
