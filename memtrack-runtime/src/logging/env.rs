@@ -7,8 +7,8 @@ use tracing::level_filters::LevelFilter;
 
 use super::error::LoggingError;
 
-/// Environment variable naming the file JSON logs are appended to; unset or empty
-/// means standard output.
+/// Environment variable naming the file JSON logs are appended to; unset, empty or
+/// blank means standard output.
 pub const LOG_FILE_ENV: &str = "MEMTRACK_LOG_FILE";
 /// Environment variable holding the level filter (`trace`, `debug`, `info`,
 /// `warn`, `error` or `off`, any case); unset or empty means `info`.
@@ -36,7 +36,10 @@ pub(crate) fn settings_from(
     file: Option<OsString>,
     level: Option<OsString>,
 ) -> Result<EnvSettings, LoggingError> {
-    let file = file.filter(|f| !f.is_empty()).map(PathBuf::from);
+    // Blank means unset, as for the level.
+    let file = file
+        .filter(|f| !f.to_string_lossy().trim().is_empty())
+        .map(PathBuf::from);
     let level = match level {
         None => LevelFilter::INFO,
         Some(raw) => parse_level(&raw)?,
@@ -82,6 +85,7 @@ mod tests {
             }
         );
         assert_eq!(settings_from(os(""), os("")).unwrap().file, None);
+        assert_eq!(settings_from(os(" \t"), os(" ")).unwrap().file, None);
     }
 
     #[test]

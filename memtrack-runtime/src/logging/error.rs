@@ -45,7 +45,7 @@ impl fmt::Display for LoggingError {
             LoggingError::OpenFile { path, source } => write!(
                 f,
                 "cannot open log file `{}` for appending: {source}",
-                path.display()
+                shown(&path.to_string_lossy())
             ),
             LoggingError::GlobalAlreadySet => f.write_str(
                 "a global tracing subscriber is already set; add memtrack's JsonLayer to it instead",
@@ -54,7 +54,11 @@ impl fmt::Display for LoggingError {
                 variable,
                 value,
                 expected,
-            } => write!(f, "invalid {variable}=`{value}`: expected {expected}"),
+            } => write!(
+                f,
+                "invalid {variable}=`{}`: expected {expected}",
+                shown(value)
+            ),
         }
     }
 }
@@ -68,10 +72,55 @@ impl std::error::Error for LoggingError {
     }
 }
 
+/// Longest part of a path or value repeated in a message, in characters.
+const MAX_SHOWN_CHARS: usize = 256;
+
+/// `text` as a message shows it: on one line, control characters escaped, cut to
+/// [`MAX_SHOWN_CHARS`] characters (with `…`).
+fn shown(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_SHOWN_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::error::Error as _;
+
+    #[test]
+    fn values_and_paths_in_messages_are_escaped_and_cut() {
+        let err = LoggingError::InvalidEnv {
+            variable: "MEMTRACK_LOG_LEVEL",
+            value: "war\nn\u{1b}[31mRED".to_owned(),
+            expected: "a level",
+        };
+        assert_eq!(
+            err.to_string(),
+            "invalid MEMTRACK_LOG_LEVEL=`war\\nn\\u{1b}[31mRED`: expected a level"
+        );
+        let long = "d/".repeat(1_500);
+        let err = LoggingError::OpenFile {
+            path: PathBuf::from(&long),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        };
+        let message = err.to_string();
+        assert!(message.len() < 400, "{message}");
+        assert!(
+            message.contains(&format!("`{}…`", &long[..256])),
+            "{message}"
+        );
+    }
 
     #[test]
     fn open_file_names_path_and_cause() {
