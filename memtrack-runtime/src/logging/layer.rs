@@ -9,10 +9,11 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
 use super::error::LoggingError;
+use super::file_writer::FileWriter;
 use super::line::write_line;
 use super::record::Record;
 use super::timestamp::now_millis;
-use super::writer::{FileWriter, LineSink, StdoutWriter};
+use super::writer::{LineSink, StdoutWriter};
 
 /// Longest text kept from a field recorded through `Debug`, `Display` or as an
 /// error, unless changed with [`JsonLayer::with_max_text_bytes`] (1 MiB).

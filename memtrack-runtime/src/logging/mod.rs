@@ -50,6 +50,7 @@
 mod capture;
 mod env;
 mod error;
+mod file_writer;
 mod flatten;
 mod init;
 mod layer;
@@ -61,8 +62,9 @@ mod writer;
 pub use capture::CaptureWriter;
 pub use env::{LOG_FILE_ENV, LOG_LEVEL_ENV};
 pub use error::LoggingError;
+pub use file_writer::FileWriter;
 pub use init::{
     capture_global, init_from_env, init_json, init_json_file, install, try_capture_global,
 };
 pub use layer::{DEFAULT_MAX_TEXT_BYTES, JsonLayer};
-pub use writer::{FileWriter, LineSink, StdoutWriter};
+pub use writer::{LineSink, StdoutWriter};

@@ -1,11 +1,8 @@
-//! Where the lines go: the [`LineSink`] trait, standard output and files.
+//! Where the lines go: the [`LineSink`] trait, standard output and any writer
+//! behind a mutex (files: `file_writer`).
 
-use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
-
-use super::error::LoggingError;
 
 /// A destination for complete log lines.
 ///
@@ -16,7 +13,7 @@ use super::error::LoggingError;
 /// process ends. Errors are ignored by the layer (logging never fails the
 /// application).
 ///
-/// Implemented by [`StdoutWriter`], [`FileWriter`], [`CaptureWriter`](super::CaptureWriter)
+/// Implemented by [`StdoutWriter`], [`FileWriter`](super::FileWriter), [`CaptureWriter`](super::CaptureWriter)
 /// and by `Mutex<W>` for any `W: io::Write + Send` (which flushes after each line).
 ///
 /// ```
@@ -69,107 +66,9 @@ impl LineSink for StdoutWriter {
     }
 }
 
-/// Appends lines to a file (created if missing), one write per line.
-///
-/// A `File` has no user-space buffer, so every line is in the operating system's
-/// hands as soon as the write returns: nothing is lost when the process ends, even
-/// without dropping the writer.
-///
-/// ```
-/// use memtrack_runtime::logging::{FileWriter, LineSink};
-///
-/// let path = std::env::temp_dir().join(format!("memtrack-doc-{}.log", std::process::id()));
-/// # let _ = std::fs::remove_file(&path);
-/// let writer = FileWriter::open(&path)?;
-/// writer.write_line(b"{\"a\":1}\n")?;
-/// assert_eq!(writer.path(), path.as_path());
-/// assert_eq!(std::fs::read_to_string(&path)?, "{\"a\":1}\n");
-/// # std::fs::remove_file(&path)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug)]
-pub struct FileWriter {
-    path: PathBuf,
-    file: Mutex<File>,
-}
-
-impl FileWriter {
-    /// Opens `path` for appending, creating it if needed.
-    ///
-    /// # Errors
-    ///
-    /// [`LoggingError::OpenFile`] naming the path and the reason.
-    ///
-    /// ```
-    /// use memtrack_runtime::logging::FileWriter;
-    ///
-    /// let err = FileWriter::open("/nonexistent-memtrack-dir/x/app.log").unwrap_err();
-    /// assert!(err.to_string().contains("/nonexistent-memtrack-dir/x/app.log"));
-    /// ```
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, LoggingError> {
-        let path = path.as_ref().to_path_buf();
-        match OpenOptions::new().create(true).append(true).open(&path) {
-            Ok(file) => Ok(FileWriter {
-                path,
-                file: Mutex::new(file),
-            }),
-            Err(source) => Err(LoggingError::OpenFile { path, source }),
-        }
-    }
-
-    /// The path the writer was opened with.
-    ///
-    /// ```
-    /// use memtrack_runtime::logging::FileWriter;
-    ///
-    /// let path = std::env::temp_dir().join("memtrack-doc-path.log");
-    /// let writer = FileWriter::open(&path)?;
-    /// assert_eq!(writer.path(), path.as_path());
-    /// # Ok::<(), memtrack_runtime::logging::LoggingError>(())
-    /// ```
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl LineSink for FileWriter {
-    fn write_line(&self, line: &[u8]) -> io::Result<()> {
-        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        file.write_all(line)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn temp_path(name: &str) -> PathBuf {
-        std::env::temp_dir().join(format!("memtrack-writer-{}-{name}", std::process::id()))
-    }
-
-    #[test]
-    fn file_writer_appends_to_existing_content() {
-        let path = temp_path("append.log");
-        std::fs::write(&path, "old\n").unwrap();
-        let writer = FileWriter::open(&path).unwrap();
-        writer.write_line(b"new1\n").unwrap();
-        writer.write_line(b"new2\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\nnew1\nnew2\n");
-        std::fs::remove_file(&path).unwrap();
-    }
-
-    #[test]
-    fn file_writer_error_names_the_path() {
-        let path = temp_path("missing-dir").join("app.log");
-        let err = FileWriter::open(&path).unwrap_err();
-        match &err {
-            LoggingError::OpenFile { path: p, source } => {
-                assert_eq!(p, &path);
-                assert_eq!(source.kind(), io::ErrorKind::NotFound);
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
 
     #[test]
     fn mutex_sink_survives_poisoning() {
