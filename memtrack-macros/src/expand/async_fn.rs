@@ -28,7 +28,7 @@ use quote::{quote, quote_spanned};
 use syn::ItemFn;
 
 use super::op::{self, Kind};
-use super::{awaits, rebuild, split_attributes, sync_fn};
+use super::{awaits, params, rebuild, split_attributes, sync_fn};
 use crate::args::AttrArgs;
 use crate::fake_return::{BodyType, with_edge};
 
@@ -36,29 +36,32 @@ use crate::fake_return::{BodyType, with_edge};
 pub fn expand(args: &AttrArgs, function: &ItemFn) -> TokenStream {
     let (outer, inner) = split_attributes(function.attrs.clone());
     let site = op::site(args);
+    let mut function = function.clone();
+    let rebind = params::move_in(&mut function.sig, &function.block);
     let tracked = if awaits::may_await(&function.block) {
-        tracked_future(args, function)
+        tracked_future(args, &function, &rebind)
     } else {
-        sync_fn::tracked_call(args, Kind::Async, function)
+        sync_fn::tracked_call(args, Kind::Async, &function, &rebind)
     };
     let body = quote! {
         #(#inner)*
         #site
         #tracked
     };
-    rebuild(function, &outer, body)
+    rebuild(&function, &outer, body)
 }
 
 /// Statements that poll the fn's block as an inner future inside the operation
 /// and evaluate to its output.
-fn tracked_future(args: &AttrArgs, function: &ItemFn) -> TokenStream {
+fn tracked_future(args: &AttrArgs, function: &ItemFn, rebind: &TokenStream) -> TokenStream {
     let root = &args.root;
     let body_type = BodyType::of(&function.sig);
     let block = with_edge(&function.block, &body_type.edge());
     let op = op::op_local();
     let ret = op::ret_local();
     let begin = op::begin(args, Kind::Async);
-    let future = quote_spanned! {function.block.brace_token.span.join()=> async move #block };
+    let future =
+        quote_spanned! {function.block.brace_token.span.join()=> async move { #rebind #block } };
     let end = if body_type.is_never() {
         quote! { match #ret {} }
     } else {

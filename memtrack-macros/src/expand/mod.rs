@@ -13,6 +13,7 @@ mod async_fn;
 mod awaits;
 mod future_body;
 mod op;
+mod params;
 mod sync_fn;
 
 use proc_macro2::TokenStream;

@@ -28,6 +28,7 @@ use quote::{quote, quote_spanned};
 use syn::ItemFn;
 
 use super::op::{self, Kind};
+use super::params;
 use super::{rebuild, split_attributes};
 use crate::args::AttrArgs;
 use crate::fake_return::{BodyType, with_edge};
@@ -36,26 +37,34 @@ use crate::fake_return::{BodyType, with_edge};
 pub fn expand(args: &AttrArgs, function: &ItemFn) -> TokenStream {
     let (outer, inner) = split_attributes(function.attrs.clone());
     let site = op::site(args);
-    let tracked = tracked_call(args, Kind::Sync, function);
+    let mut function = function.clone();
+    let rebind = params::move_in(&mut function.sig, &function.block);
+    let tracked = tracked_call(args, Kind::Sync, &function, &rebind);
     let body = quote! {
         #(#inner)*
         #site
         #tracked
     };
-    rebuild(function, &outer, body)
+    rebuild(&function, &outer, body)
 }
 
 /// Statements that run the fn's block as a closure inside an operation of
-/// `kind` and evaluate to its result. Also used for `async fn`s that never
-/// await.
-pub fn tracked_call(args: &AttrArgs, kind: Kind, function: &ItemFn) -> TokenStream {
+/// `kind` and evaluate to its result, the closure starting with `rebind` (see
+/// [`params`]). Also used for `async fn`s that never await.
+pub fn tracked_call(
+    args: &AttrArgs,
+    kind: Kind,
+    function: &ItemFn,
+    rebind: &TokenStream,
+) -> TokenStream {
     let root = &args.root;
     let body_type = BodyType::of(&function.sig);
     let block = with_edge(&function.block, &body_type.edge());
     let op = op::op_local();
     let ret = op::ret_local();
     let begin = op::begin(args, kind);
-    let closure = quote_spanned! {function.block.brace_token.span.join()=> move || #block };
+    let closure =
+        quote_spanned! {function.block.brace_token.span.join()=> move || { #rebind #block } };
     let end = if body_type.is_never() {
         quote! { match #ret {} }
     } else {
