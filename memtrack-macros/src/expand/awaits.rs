@@ -15,7 +15,7 @@
 //! those names and awaits a future it is given then still compiles; one that awaits
 //! what it builds itself from an input without either word does not).
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Spacing, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 use syn::{Block, ExprAsync, ExprAwait, ExprClosure, Item, Macro};
 
@@ -106,11 +106,22 @@ impl<'ast> Visit<'ast> for FindAwait {
     }
 }
 
+/// Whether a known macro's input may await: it mentions `await` or `async`, or it
+/// calls another macro (`tokio::join!(..)` inside `println!`), which may expand to
+/// an `.await`. (A false yes only costs the cheaper expansion.)
 fn mentions_await_or_async(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => ident == "await" || ident == "async",
-        TokenTree::Group(group) => mentions_await_or_async(group.stream()),
-        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+    let mut after_ident = false;
+    tokens.into_iter().any(|token| {
+        let found = match &token {
+            TokenTree::Ident(ident) => ident == "await" || ident == "async",
+            TokenTree::Group(group) => mentions_await_or_async(group.stream()),
+            TokenTree::Punct(punct) => {
+                after_ident && punct.as_char() == '!' && punct.spacing() == Spacing::Alone
+            }
+            TokenTree::Literal(_) => false,
+        };
+        after_ident = matches!(token, TokenTree::Ident(_));
+        found
     })
 }
 
@@ -167,5 +178,13 @@ mod tests {
         assert!(awaits(syn::parse_quote!({ my_macro!() })));
         // A known name given a future may be a macro of the user's that awaits it.
         assert!(awaits(syn::parse_quote!({ debug!(async { 1 }) })));
+        // A macro inside a known one may expand to an await.
+        assert!(awaits(syn::parse_quote!({
+            println!("{:?}", tokio::join!(a(), b()))
+        })));
+        assert!(awaits(syn::parse_quote!({ assert_eq!(wait!(f()), 1) })));
+        assert!(awaits(syn::parse_quote!({ vec![wait!(f())] })));
+        // `!=` and `!x` are no macros.
+        assert!(!awaits(syn::parse_quote!({ assert!(a != b && !c) })));
     }
 }
