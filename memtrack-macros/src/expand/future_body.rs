@@ -114,6 +114,27 @@ fn trailing_async_block(function: &mut ItemFn) -> Option<&mut Expr> {
     }
 }
 
+/// The span of `function`'s return type when it names a future (`impl Future`,
+/// `dyn Future`, `BoxFuture`, `LocalBoxFuture`): a fn that returns a future its
+/// body does not end by building from an `async` block cannot be tracked over the
+/// future's run.
+pub fn returned_future(function: &ItemFn) -> Option<Span> {
+    let ReturnType::Type(_, ty) = &function.sig.output else {
+        return None;
+    };
+    names_future(quote!(#ty)).then(|| ty.span())
+}
+
+fn names_future(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => {
+            ident == "Future" || ident == "BoxFuture" || ident == "LocalBoxFuture"
+        }
+        proc_macro2::TokenTree::Group(group) => names_future(group.stream()),
+        _ => false,
+    })
+}
+
 /// Whether `func` is a path ending in `Box::pin`.
 fn is_box_pin(func: &Expr) -> bool {
     let Expr::Path(path) = func else {

@@ -60,7 +60,16 @@ pub fn memtrack(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     match future_body::expand(&args, function) {
         Ok(expanded) => expanded,
-        Err(function) => sync_fn::expand(&args, &function),
+        Err(function) => match future_body::returned_future(&function) {
+            Some(span) => with_error(
+                syn::Error::new(
+                    span,
+                    "#[memtrack] tracks a fn returning a future when its body ends with                      `async { .. }` or `Box::pin(async { .. })`; this one ends otherwise, so                      the operation would end before the future runs. End the body with one                      of those, or track the future where it is made: `.track(\"name\")`                      (memtrack::future::Track)",
+                ),
+                item,
+            ),
+            None => sync_fn::expand(&args, &function),
+        },
     }
 }
 
