@@ -55,8 +55,11 @@ pub(super) struct Record {
 struct PageInfo {
     /// `(owner + 1) << 32 | size`, 0 while no block is on the page.
     key: AtomicU64,
-    /// `bytes << 32 | blocks`.
-    weights: AtomicU64,
+    /// The block's weights, whole: at long sample intervals they pass `u32::MAX`
+    /// (the byte weight is about the interval), and what a free takes off its
+    /// owner must be what placing it added.
+    weight_bytes: AtomicU64,
+    weight_blocks: AtomicU64,
     /// The next free page (index + 1, 0 for none) while this one is free.
     next: AtomicU32,
 }
@@ -197,11 +200,10 @@ pub(super) fn place(record: Record, spare: Option<&Spare>) -> Option<*mut u8> {
         _ => take_page(&region)?,
     };
     let info = &region.info[index];
-    info.weights.store(
-        (record.weights.bytes.min(u64::from(u32::MAX)) << 32)
-            | record.weights.blocks.min(u64::from(u32::MAX)),
-        Ordering::Relaxed,
-    );
+    info.weight_bytes
+        .store(record.weights.bytes, Ordering::Relaxed);
+    info.weight_blocks
+        .store(record.weights.blocks, Ordering::Relaxed);
     info.key.store(
         (u64::from(record.owner) + 1) << 32 | u64::from(record.size),
         Ordering::Release,
@@ -229,7 +231,10 @@ pub(super) fn release(ptr: *mut u8, spare: Option<&Spare>) -> Option<Record> {
     if key == 0 {
         return None;
     }
-    let weights = info.weights.load(Ordering::Relaxed);
+    let weights = Weights {
+        bytes: info.weight_bytes.load(Ordering::Relaxed),
+        blocks: info.weight_blocks.load(Ordering::Relaxed),
+    };
     match spare {
         // `index < PAGES`, which fits in a `u32` with room for the + 1.
         Some(spare) if spare.get() == 0 => spare.set(index as u32 + 1),
@@ -238,10 +243,7 @@ pub(super) fn release(ptr: *mut u8, spare: Option<&Spare>) -> Option<Record> {
     Some(Record {
         owner: ((key >> 32) - 1) as OwnerTag,
         size: key as u32,
-        weights: Weights {
-            bytes: weights >> 32,
-            blocks: weights & u64::from(u32::MAX),
-        },
+        weights,
     })
 }
 
@@ -272,6 +274,21 @@ mod tests {
                 blocks: 3000,
             },
         }
+    }
+
+    #[test]
+    fn weights_past_32_bits_come_back_whole() {
+        let _serial = super::super::test_lock::serial();
+        let heavy = Record {
+            owner: 9,
+            size: 1000,
+            weights: Weights {
+                bytes: 1 << 40,
+                blocks: (1 << 40) / 1000 * 1024,
+            },
+        };
+        let page = place_shared(heavy).expect("a page");
+        assert_eq!(release(page, None), Some(heavy));
     }
 
     #[test]
