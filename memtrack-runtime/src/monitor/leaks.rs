@@ -7,6 +7,12 @@
 //! slides one interval at a time, so growth that speeds up late in a streak is
 //! caught as soon as it passes the threshold; once reported, a name that goes on
 //! growing is reported again after `leak_intervals` more intervals.
+//!
+//! Growth in a row is not enough on its own: the heap an operation holds while it
+//! runs rises and falls with the work in flight, and three rises in a row happen
+//! by chance. So the name must also hold more than it ever held in the
+//! [`RECENT`] intervals before its streak, by more than the threshold: memory in
+//! flight keeps coming back to the same highs, a leak leaves them behind.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -37,12 +43,19 @@ struct Streak {
     recent: VecDeque<i64>,
     /// `length` when the name was last reported (0: not yet in this streak).
     reported_at: usize,
+    /// The most the name held in the [`RECENT`] intervals before the streak.
+    high_before: u64,
 }
+
+/// Intervals of held bytes remembered per name, to know its recent highs.
+pub(crate) const RECENT: usize = 16;
 
 /// The streaks of growth per name, across intervals.
 #[derive(Debug, Default)]
 pub(crate) struct LeakWatch {
     streaks: HashMap<&'static str, Streak>,
+    /// What each name held at the end of its last [`RECENT`] listed intervals.
+    held: HashMap<&'static str, VecDeque<u64>>,
 }
 
 impl LeakWatch {
@@ -63,7 +76,14 @@ impl LeakWatch {
         self.streaks.retain(|name, _| growing.contains_key(name));
         let mut suspects = Vec::new();
         for (name, op) in growing {
-            let streak = self.streaks.entry(name).or_default();
+            let streak = self.streaks.entry(name).or_insert_with(|| Streak {
+                high_before: self
+                    .held
+                    .get(name)
+                    .and_then(|held| held.iter().copied().max())
+                    .unwrap_or(0),
+                ..Streak::default()
+            });
             streak.length = streak.length.saturating_add(1);
             streak.recent.push_back(op.retained_growth);
             while streak.recent.len() > intervals {
@@ -73,8 +93,11 @@ impl LeakWatch {
             let window_full = streak.length >= intervals;
             let quiet_since_report =
                 streak.reported_at == 0 || streak.length - streak.reported_at >= intervals;
+            let above_recent_highs =
+                op.retained_bytes.saturating_sub(streak.high_before) > min_growth;
             if window_full
                 && quiet_since_report
+                && above_recent_highs
                 && u64::try_from(total).is_ok_and(|t| t > min_growth)
             {
                 streak.reported_at = streak.length;
@@ -84,6 +107,13 @@ impl LeakWatch {
                     streak: streak.length,
                     retained_bytes: op.retained_bytes,
                 });
+            }
+        }
+        for op in ops {
+            let held = self.held.entry(op.name).or_default();
+            held.push_back(op.retained_bytes);
+            if held.len() > RECENT {
+                held.pop_front();
             }
         }
         suspects.sort_by(|a, b| {
@@ -152,8 +182,9 @@ mod tests {
         let mut watch = LeakWatch::default();
         let mb = 1 << 20;
         let mut reported = Vec::new();
+        let mut held = 0;
         for (interval, growth) in [1, 1, 1, 20, 20, 20, 20, 20].into_iter().enumerate() {
-            let held = 0; // not what is under test
+            held += growth * mb;
             for suspect in watch.observe(&[op("late", growth * mb, held)], 3, 10 << 20) {
                 reported.push((interval + 1, suspect.growth, suspect.streak));
             }
@@ -167,6 +198,37 @@ mod tests {
                 (7, vec![20 * mb, 20 * mb, 20 * mb], 7),
             ]
         );
+    }
+
+    #[test]
+    fn memory_in_flight_rising_back_to_its_highs_is_not_a_leak() {
+        let mut watch = LeakWatch::default();
+        let mb = 1 << 20;
+        let mut reported = Vec::new();
+        // Work in flight: up to 30 MB, down to 0, up again in three rises of 10.
+        let held = [10, 20, 30, 0, 10, 20, 30, 5, 15, 25, 30, 0, 12, 24, 30];
+        let mut before = 0;
+        for (i, now) in held.into_iter().enumerate() {
+            let growth = (now - before) * mb;
+            before = now;
+            for s in watch.observe(&[op("in-flight", growth, now * mb)], 3, 10 << 20) {
+                reported.push((i + 1, s.retained_bytes >> 20));
+            }
+        }
+        // Only the first climb, from nothing, can be told from a leak by nothing.
+        assert_eq!(reported, vec![(3, 30)]);
+        // A leak that leaves its highs behind is reported.
+        let mut leak = Vec::new();
+        for (i, now) in [35, 44, 53, 62].into_iter().enumerate() {
+            let growth = (now - before) * mb;
+            before = now;
+            for s in watch.observe(&[op("in-flight", growth, now * mb)], 3, 10 << 20) {
+                leak.push((i + 1, s.retained_bytes >> 20));
+            }
+        }
+        // At 44 MB it has grown three intervals in a row and is 14 MB above its
+        // highest before the streak (30).
+        assert_eq!(leak, vec![(2, 44)]);
     }
 
     #[test]

@@ -198,11 +198,22 @@ pub(crate) fn rank(
                 |f: fn(&SiteTotals) -> u64| now.map_or(0, f).saturating_sub(before.map_or(0, f));
             let held = current.retained.get(name).copied().unwrap_or(0);
             let held_before = previous.retained.get(name).copied().unwrap_or(0);
+            let alloc_bytes = since(|t| t.alloc_bytes);
+            let mut retained_growth = crate::units::delta(held_before, held);
+            // A name can hold no more than it allocated. When none of its operations
+            // ran at either end of the interval, all it allocated in between is in
+            // `alloc_bytes`, so growth past that is the small blocks' estimate moving
+            // between holders (their share follows live samples), not growth.
+            let idle = now.is_none_or(|t| t.active == 0) && before.is_none_or(|t| t.active == 0);
+            if idle {
+                retained_growth =
+                    retained_growth.min(i64::try_from(alloc_bytes).unwrap_or(i64::MAX));
+            }
             IntervalOp {
                 name,
                 retained_bytes: held,
-                retained_growth: crate::units::delta(held_before, held),
-                alloc_bytes: since(|t| t.alloc_bytes),
+                retained_growth,
+                alloc_bytes,
                 rss_growth_bytes: since(|t| t.rss_growth_bytes).min(process_rss_growth),
                 ended: since(|t| t.ended),
                 active: now.map_or(0, |t| t.active),
@@ -288,6 +299,39 @@ mod tests {
             json!({"operation": "keeper", "retained_mb": 1.25, "retained_growth_mb": 0.25,
                    "alloc_mb": 0.25, "count": 1, "active": 1})
         );
+    }
+
+    #[test]
+    fn a_name_that_ran_nothing_does_not_grow_by_the_estimates_drift() {
+        let idle = |name, alloc| SiteTotals {
+            active: 0,
+            ..totals(name, alloc, 0, 1)
+        };
+        let before_totals = map(&[idle("dictionary", 0), totals("render", 0, 0, 0)]);
+        let after_totals = map(&[idle("dictionary", 0), totals("render", 90 << 20, 0, 40)]);
+        // The small heap's estimate moved 9 MB from `render` to `dictionary`,
+        // which allocated nothing.
+        let before_held = HashMap::from([("dictionary", 150 << 20), ("render", 100 << 20)]);
+        let after_held = HashMap::from([("dictionary", 159 << 20), ("render", 91 << 20)]);
+        let ranked = rank(
+            Basis::Retained,
+            &Readings {
+                totals: &before_totals,
+                retained: &before_held,
+            },
+            &Readings {
+                totals: &after_totals,
+                retained: &after_held,
+            },
+            0,
+        );
+        let dictionary = ranked.iter().find(|o| o.name == "dictionary");
+        // Not listed: it did nothing and, capped at what it allocated, did not grow.
+        assert_eq!(dictionary.map(|o| o.retained_growth), None);
+        assert_eq!(ranked[0].name, "render");
+        // A name that is running is not capped: its open frames have not been
+        // charged yet.
+        assert_eq!(ranked[0].retained_growth, -(9 << 20));
     }
 
     #[test]
