@@ -172,14 +172,18 @@ fn emit_every_event() {
         Instant::now(),
     );
 
-    // The monitor: started, then one tick after RSS and heap grew 64 MB.
+    // The monitor: started, then one tick after a first small growth (a leak
+    // suspect needs two intervals of growth from a name's first figures), and one
+    // after RSS and heap grew 64 MB.
     let monitor = memtrack::monitor::start(memtrack::config::get().clone()).expect("one monitor");
     let grown = memtrack::start("keys-growth");
+    let first = grown.in_scope(|| resident_block(1));
+    assert!(monitor.tick_now());
     let block = grown.in_scope(|| resident_block(64));
     grown.end();
     assert!(monitor.tick_now());
     monitor.stop();
-    drop(block);
+    drop((first, block));
 }
 
 #[test]

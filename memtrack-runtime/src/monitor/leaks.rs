@@ -12,7 +12,9 @@
 //! runs rises and falls with the work in flight, and three rises in a row happen
 //! by chance. So the name must also hold more than it ever held in the
 //! [`RECENT`] intervals before its streak, by more than the threshold: memory in
-//! flight keeps coming back to the same highs, a leak leaves them behind.
+//! flight keeps coming back to the same highs, a leak leaves them behind. A streak
+//! that starts with the name's first figures has no highs to pass (the first
+//! climb of the work in flight looks like one), so it must last twice as long.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -45,6 +47,8 @@ struct Streak {
     reported_at: usize,
     /// The most the name held in the [`RECENT`] intervals before the streak.
     high_before: u64,
+    /// Whether the name had figures before the streak.
+    known_before: bool,
 }
 
 /// Intervals of held bytes remembered per name, to know its recent highs.
@@ -76,13 +80,16 @@ impl LeakWatch {
         self.streaks.retain(|name, _| growing.contains_key(name));
         let mut suspects = Vec::new();
         for (name, op) in growing {
-            let streak = self.streaks.entry(name).or_insert_with(|| Streak {
-                high_before: self
+            let streak = self.streaks.entry(name).or_insert_with(|| {
+                let before = self
                     .held
                     .get(name)
-                    .and_then(|held| held.iter().copied().max())
-                    .unwrap_or(0),
-                ..Streak::default()
+                    .and_then(|held| held.iter().copied().max());
+                Streak {
+                    high_before: before.unwrap_or(0),
+                    known_before: before.is_some(),
+                    ..Streak::default()
+                }
             });
             streak.length = streak.length.saturating_add(1);
             streak.recent.push_back(op.retained_growth);
@@ -90,7 +97,12 @@ impl LeakWatch {
                 streak.recent.pop_front();
             }
             let total: i64 = streak.recent.iter().sum();
-            let window_full = streak.length >= intervals;
+            let needed = if streak.known_before {
+                intervals
+            } else {
+                intervals.saturating_mul(2)
+            };
+            let window_full = streak.length >= needed;
             let quiet_since_report =
                 streak.reported_at == 0 || streak.length - streak.reported_at >= intervals;
             let above_recent_highs =
@@ -142,6 +154,8 @@ mod tests {
     fn a_name_growing_n_intervals_in_a_row_is_a_suspect_every_n_intervals() {
         let mut watch = LeakWatch::default();
         let mb = 1 << 20;
+        // Figures of the name before its streak: nothing held.
+        watch.observe(&[op("leak", 0, 0)], 3, 10 << 20);
         assert!(
             watch
                 .observe(&[op("leak", 4 * mb, 4 * mb)], 3, 10 << 20)
@@ -183,6 +197,7 @@ mod tests {
         let mb = 1 << 20;
         let mut reported = Vec::new();
         let mut held = 0;
+        watch.observe(&[op("late", 0, 0)], 3, 10 << 20);
         for (interval, growth) in [1, 1, 1, 20, 20, 20, 20, 20].into_iter().enumerate() {
             held += growth * mb;
             for suspect in watch.observe(&[op("late", growth * mb, held)], 3, 10 << 20) {
@@ -215,8 +230,8 @@ mod tests {
                 reported.push((i + 1, s.retained_bytes >> 20));
             }
         }
-        // Only the first climb, from nothing, can be told from a leak by nothing.
-        assert_eq!(reported, vec![(3, 30)]);
+        // The first climb has no highs to pass: it would need six intervals.
+        assert_eq!(reported, vec![]);
         // A leak that leaves its highs behind is reported.
         let mut leak = Vec::new();
         for (i, now) in [35, 44, 53, 62].into_iter().enumerate() {
@@ -229,6 +244,19 @@ mod tests {
         // At 44 MB it has grown three intervals in a row and is 14 MB above its
         // highest before the streak (30).
         assert_eq!(leak, vec![(2, 44)]);
+    }
+
+    #[test]
+    fn a_streak_from_a_names_first_figures_must_last_twice_as_long() {
+        let mut watch = LeakWatch::default();
+        let mb = 1 << 20;
+        let mut reported = Vec::new();
+        for i in 1..=7 {
+            for s in watch.observe(&[op("new", 5 * mb, i * 5 * mb)], 3, 10 << 20) {
+                reported.push((i, s.streak));
+            }
+        }
+        assert_eq!(reported, vec![(6, 6)]);
     }
 
     #[test]
