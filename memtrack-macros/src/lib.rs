@@ -61,7 +61,13 @@ use proc_macro::TokenStream;
 /// `#[async_trait]` produces, so it also works inside `#[async_trait]` impls).
 /// It does not apply to `const fn`s or to trait methods without a body, and it
 /// rejects `#[track_caller]` (the body runs in a closure or a future, which would
-/// not see the caller's location). The name is at most 128 characters.
+/// not see the caller's location). A fn that returns a future built otherwise
+/// (kept in a variable, made by another fn, cast) is an error that says to end
+/// the body with one of the two shapes or to track the future with
+/// `.track("name")`. The name is at most 128 characters. The expansion allows a
+/// few lints for the code it adds (`unreachable_code`, `unused_imports`), so a
+/// crate that `forbid`s those (rather than `deny`ing them) cannot use the
+/// attribute.
 ///
 /// The operation ends when the call returns (`ok`, or `err` when the fn returns a
 /// `Result::Err`, with the error's `Display` text, else its `Debug` text, else

@@ -86,7 +86,7 @@ fn parse_function(item: TokenStream) -> syn::Result<ItemFn> {
                 ..
             }) => Err(syn::Error::new(
                 semi_token.map_or_else(|| sig.span(), |semi| semi.span),
-                "#[memtrack] needs a fn with a body; put it on the implementations of this method",
+                "#[memtrack] needs a fn with a body; for a trait method, put it on the implementations",
             )),
             _ => Err(not_a_function(item.span())),
         },
