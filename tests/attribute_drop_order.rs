@@ -53,6 +53,15 @@ fn tracked(a: Noisy, p: Pair, b: Noisy) -> usize {
     name(&a).len() + name(&p.y).len() + name(&b).len() + name(&local).len()
 }
 
+fn plain_unnamed(a: Noisy, _c: Noisy) -> usize {
+    name(&a).len()
+}
+
+#[memtrack("drop-order-unnamed")]
+fn tracked_unnamed(a: Noisy, _c: Noisy) -> usize {
+    name(&a).len()
+}
+
 async fn plain_async(a: Noisy, p: Pair, mut b: Noisy) -> usize {
     YieldOnce(false).await;
     b.0 = "b2";
@@ -110,6 +119,16 @@ fn parameters_drop_in_the_fns_order_inside_the_operation() {
         tracked(a, p, b);
     });
     assert_eq!(with, ["local in", "b in", "px in", "py in", "a in"]);
+
+    // A parameter the body does not name, whose name starts with `_`.
+    let without = drops(|| {
+        plain_unnamed(Noisy("a"), Noisy("c"));
+    });
+    assert_eq!(without, ["c out", "a out"]);
+    let with = drops(|| {
+        tracked_unnamed(Noisy("a"), Noisy("c"));
+    });
+    assert_eq!(with, ["c in", "a in"]);
 
     let without = drops(|| {
         let (a, p, b) = args();

@@ -365,3 +365,35 @@ async fn puts_that_evict_each_other_across_worker_threads_each_keep_their_block(
     }
     drop(cache);
 }
+
+/// `rec` calls `mid`, which calls `rec` again, `depth` times; each `rec` keeps a
+/// block of its own.
+fn recurse(depth: u32, kept: &mut Vec<Vec<u8>>) {
+    let rec = memtrack::start("retained-recursion");
+    rec.in_scope(|| {
+        kept.push(black_box(vec![1_u8; 4096]));
+        if depth > 1 {
+            let mid = memtrack::start("retained-recursion-mid");
+            mid.in_scope(|| recurse(depth - 1, kept));
+            mid.end();
+        }
+    });
+    rec.end();
+}
+
+#[test]
+fn recursion_through_another_operation_keeps_each_level_its_own() {
+    let _logs = log_everything();
+    let mut kept = Vec::with_capacity(16);
+    // 12 levels: 24 operations open at once on the thread.
+    recurse(12, &mut kept);
+    let events = operations("retained-recursion");
+    assert_eq!(events.len(), 12, "{events:#?}");
+    for event in &events {
+        assert_eq!(event["retained_bytes"], 4096, "{event}");
+    }
+    for event in operations("retained-recursion-mid") {
+        assert_eq!(event["retained_bytes"], 0, "{event}");
+    }
+    drop(kept);
+}

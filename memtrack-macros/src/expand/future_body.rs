@@ -35,6 +35,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
+use syn::visit::Visit;
 use syn::{Expr, ExprAsync, ItemFn, ReturnType, Stmt};
 
 use super::op::{self, Kind};
@@ -123,6 +124,23 @@ pub fn returned_future(function: &ItemFn) -> Option<Span> {
         return None;
     };
     names_future(quote!(#ty)).then(|| ty.span())
+}
+
+/// The first `return` of `function`'s own body (not of a closure, an `async`
+/// block or an item inside it).
+pub fn early_return(function: &ItemFn) -> Option<Span> {
+    struct FindReturn(Option<Span>);
+    impl<'ast> Visit<'ast> for FindReturn {
+        fn visit_expr_return(&mut self, node: &'ast syn::ExprReturn) {
+            self.0.get_or_insert(node.return_token.span);
+        }
+        fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = FindReturn(None);
+    finder.visit_block(&function.block);
+    finder.0
 }
 
 fn names_future(tokens: TokenStream) -> bool {

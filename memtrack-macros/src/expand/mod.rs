@@ -58,20 +58,31 @@ pub fn memtrack(args: TokenStream, item: TokenStream) -> TokenStream {
     if function.sig.asyncness.is_some() {
         return async_fn::expand(&args, &function);
     }
+    if let Some(span) =
+        future_body::returned_future(&function).and_then(|_| future_body::early_return(&function))
+    {
+        return with_error(syn::Error::new(span, EARLY_RETURN), item);
+    }
     match future_body::expand(&args, function) {
         Ok(expanded) => expanded,
         Err(function) => match future_body::returned_future(&function) {
-            Some(span) => with_error(
-                syn::Error::new(
-                    span,
-                    "#[memtrack] tracks a fn returning a future when its body ends with                      `async { .. }` or `Box::pin(async { .. })`; this one ends otherwise, so                      the operation would end before the future runs. End the body with one                      of those, or track the future where it is made: `.track(\"name\")`                      (memtrack::future::Track)",
-                ),
-                item,
-            ),
+            Some(span) => with_error(syn::Error::new(span, FUTURE_BUILT_ELSEWHERE), item),
             None => sync_fn::expand(&args, &function),
         },
     }
 }
+
+/// For a fn returning a future that its body does not build from an `async` block
+/// at its end.
+const FUTURE_BUILT_ELSEWHERE: &str = "#[memtrack] tracks a fn returning a future when its body \
+     ends with `async { .. }` or `Box::pin(async { .. })`; this one ends otherwise, so the \
+     operation would end before the future runs. End the body with one of those, or track \
+     the future where it is made: `.track(\"name\")` (memtrack::future::Track)";
+
+/// For a fn returning a future with a `return` before the `async` block it ends with.
+const EARLY_RETURN: &str = "#[memtrack] tracks the future a fn builds from the `async` \
+     block its body ends with; this `return` hands back another one, which would run \
+     untracked. Move the early exit into the `async` block";
 
 /// The item as a fn with a body, or an error pointing at what is not.
 fn parse_function(item: TokenStream) -> syn::Result<ItemFn> {

@@ -10,15 +10,16 @@
 //! body names: every such parameter is moved in whole, before the body runs, and
 //! dropped inside the operation in the fn's order. A `mut` parameter is rebound
 //! `mut` (and loses its `mut` in the signature, where it would do nothing).
-//! Parameters the body never names (which only the metadata may read), parameters
-//! bound by reference (`ref x`), `self`, and `_` stay where they are: they are
-//! dropped when the fn returns, after the operation ended, and an unused one is
-//! reported as unused, as without the attribute.
+//! Names starting with `_` are moved in whether the body names them or not.
+//! Other parameters the body never names (which only the metadata may read),
+//! parameters bound by reference (`ref x`), `self`, and `_` stay where they are:
+//! they are dropped when the fn returns, after the operation ended, and an unused
+//! one is reported as unused, as without the attribute.
 
 use std::collections::HashSet;
 
 use proc_macro2::{TokenStream, TokenTree};
-use quote::{ToTokens, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::{Block, FnArg, Pat, Signature};
 
 /// Rebinding statements for those of `sig`'s parameters that `body` names, taking
@@ -55,10 +56,17 @@ fn rebind_bindings(pat: &mut Pat, named: &HashSet<String>, rebind: &mut TokenStr
             if let Some((_, sub)) = &mut binding.subpat {
                 each(sub);
             }
-            if binding.by_ref.is_some() || !named.contains(&binding.ident.to_string()) {
+            let name = binding.ident.to_string();
+            // A name starting with `_` is never reported unused: moved in, it drops in
+            // its place whether the body names it or not.
+            if binding.by_ref.is_some() || !(named.contains(&name) || name.starts_with('_')) {
                 return;
             }
             let ident = &binding.ident;
+            if name.starts_with('_') {
+                // Moving it in is a use clippy would report on the user's name.
+                rebind.extend(quote! { #[allow(clippy::used_underscore_binding)] });
+            }
             rebind.extend(match binding.mutability.take() {
                 Some(mutability) => {
                     quote_spanned! {ident.span()=> let #mutability #ident = #ident; }
@@ -80,7 +88,6 @@ fn rebind_bindings(pat: &mut Pat, named: &HashSet<String>, rebind: &mut TokenStr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
 
     fn rebinding(sig: &str, body: &str) -> (String, String) {
         let mut sig: Signature = syn::parse_str(sig).unwrap();
@@ -93,11 +100,13 @@ mod tests {
     fn parameters_the_body_names_are_moved_in_order() {
         let (rebind, sig) = rebinding(
             "fn f(a: D, mut b: D, (c, mut d): (D, D), ref e: D, _: D, _f: D, unused: D)",
-            "{ use_all(a, b, c, d, e, _f) }",
+            "{ use_all(a, b, c, d, e) }",
         );
+        // `_f` is moved in though the body does not name it.
         assert_eq!(
             rebind,
-            "let a = a ; let mut b = b ; let c = c ; let mut d = d ; let _f = _f ;"
+            "let a = a ; let mut b = b ; let c = c ; let mut d = d ; \
+             # [allow (clippy :: used_underscore_binding)] let _f = _f ;"
         );
         assert_eq!(
             sig,

@@ -6,8 +6,8 @@
 //! without a slot (all slots taken) changes the shared table, which every such
 //! thread writes, and a thread's slot goes at its exit, frames still open or not.
 //! So each thread keeps, for the owners of its open frames, what it changed of each
-//! itself. Frames nest a few deep at most; past [`WATCHES`] distinct owners, a frame
-//! reads the thread's table (or the shared one) instead.
+//! itself. Past [`WATCHES`] operations open at once on the thread, a frame reads the
+//! thread's table (or the shared one) instead, which counts by name.
 
 use std::cell::Cell;
 
@@ -26,8 +26,10 @@ pub(super) fn with<R>(f: impl FnOnce(&Watches) -> R) -> Option<R> {
     FOLLOWED.try_with(f).ok()
 }
 
-/// Distinct owners followed at once.
-pub(super) const WATCHES: usize = 8;
+/// Distinct owners followed at once: each open operation is an owner of its own
+/// (its tag carries its stamp), so this is how deep operations may nest on a
+/// thread, recursion through other operations included, with every frame exact.
+pub(super) const WATCHES: usize = 32;
 
 /// One followed owner.
 #[derive(Debug)]

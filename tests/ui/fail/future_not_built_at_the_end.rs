@@ -19,8 +19,17 @@ fn made_elsewhere(x: u32) -> impl Future<Output = u32> {
     std::future::ready(x)
 }
 
+#[memtrack("fut-early")]
+fn returns_early(x: u32) -> Pin<Box<dyn Future<Output = u32> + Send>> {
+    if x == 0 {
+        return Box::pin(async { 0 });
+    }
+    Box::pin(async move { x })
+}
+
 fn main() {
     let _ = future_in_a_variable(1);
     let _ = cast_box(1);
     let _ = made_elsewhere(1);
+    let _ = returns_early(1);
 }
