@@ -394,3 +394,31 @@ fn a_byte_order_mark_and_bytes_that_are_not_utf8_lose_no_event() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_window_that_holds_no_event_is_told_apart_from_an_empty_log() {
+    let dir = temp_dir("window");
+    let log = write(&dir, "good.log", good_log().as_bytes());
+    let run = memtrack(&["report", &log, "--since", "2030-01-01T00:00:00Z"], None);
+    assert_eq!(run.status, 1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "memtrack: none of the memtrack events of {log} is within the times and operation asked for (2 outside)\n"
+        )
+    );
+    assert!(
+        run.stdout
+            .contains("  span    no memtrack event within the times and operation asked for\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("no RSS or heap reading within the times and operation asked for"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("in the log"), "{}", run.stdout);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -53,6 +53,25 @@ pub struct Report {
     pub timeline: Timeline,
 }
 
+impl Report {
+    /// Where the report looked, for what it did not find: the whole log, or the
+    /// part of it `--since`, `--until` and `--op` left.
+    ///
+    /// ```
+    /// use memtrack_cli::model::{Builder, Options};
+    ///
+    /// assert_eq!(Builder::new("app.log", Options::default()).finish().looked_in(), "in the log");
+    /// ```
+    #[must_use]
+    pub fn looked_in(&self) -> &'static str {
+        if self.lines.outside_window > 0 || self.lines.other_operations > 0 {
+            "within the times and operation asked for"
+        } else {
+            "in the log"
+        }
+    }
+}
+
 /// The options of the run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Window {

@@ -195,7 +195,7 @@ fn memory(out: &mut Doc, report: &Report, clock: Clock) {
     level_row(&mut t, "RSS", m.rss_mb.as_ref(), clock);
     level_row(&mut t, "heap", m.heap_mb.as_ref(), clock);
     if m.rss_mb.is_none() && m.heap_mb.is_none() {
-        out.text("no RSS or heap reading in the log");
+        out.text(format!("no RSS or heap reading {}", report.looked_in()));
     } else {
         out.table(t);
     }
@@ -343,7 +343,7 @@ fn culprit_notes(c: &Culprit) -> String {
 
 fn culprits(out: &mut Doc, report: &Report) {
     if report.culprits.is_empty() {
-        out.section("culprits: no operation in the log");
+        out.section(format!("culprits: no operation {}", report.looked_in()));
         return;
     }
     out.section(format!("culprits, ranked by {}", report.ranking));
@@ -601,7 +601,10 @@ fn operations(
 fn caches(out: &mut Doc, report: &Report, clock: Clock) {
     let c = &report.caches;
     if c.caches.is_empty() {
-        out.section("caches: no cache_stats_snapshot in the log");
+        out.section(format!(
+            "caches: no cache_stats_snapshot {}",
+            report.looked_in()
+        ));
         return;
     }
     let grew: Vec<String> = c

@@ -321,7 +321,10 @@ fn draw_memory(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawResult 
         .label_style((FONT, 13).into_font().color(&TEXT))
         .draw()?;
     if t.rss_mb.is_empty() && t.heap_mb.is_empty() {
-        return note(area, "no RSS or heap reading in the log");
+        return note(
+            area,
+            &format!("no RSS or heap reading {}", report.looked_in()),
+        );
     }
     if let Some(th) = draw_threshold {
         chart
@@ -469,7 +472,10 @@ fn draw_operations(report: &Report, axis: &TimeAxis, area: &Area<'_>) -> DrawRes
         .label_style((FONT, 13).into_font().color(&TEXT))
         .draw()?;
     if t.operations.is_empty() {
-        return note(area, "no per-operation memory figures in the log");
+        return note(
+            area,
+            &format!("no per-operation memory figures {}", report.looked_in()),
+        );
     }
     let mut drawn: Vec<(f64, f64)> = Vec::new();
     for (rank, series) in t.operations.iter().enumerate() {
