@@ -1,5 +1,6 @@
 //! What the log says, folded line by line into a [`Report`].
 
+pub mod bucket_counts;
 pub mod builder;
 pub mod caches;
 pub mod findings;

@@ -1,11 +1,11 @@
 //! Quantiles of a stream in bounded memory: exact for the first
 //! [`EXACT_SAMPLES`] values, then from a log-linear histogram: 32 buckets per
 //! power of two, read from the float's exponent and top mantissa bits (a bucket is
-//! at most 3.2 % wide; its middle is reported). Only the buckets that hold values
-//! are stored, so a stream costs memory for the spread of its values, not for the
-//! whole range of `f64`: a few kilobytes for values over a few powers of two.
+//! at most 3.2 % wide; its middle is reported). The counts are stored for the
+//! spread of the values only ([`BucketCounts`]), not for the whole range of `f64`:
+//! about a kilobyte for values over a few powers of ten.
 
-use std::collections::BTreeMap;
+use super::bucket_counts::BucketCounts;
 
 /// Values kept exactly before switching to the histogram.
 pub const EXACT_SAMPLES: usize = 512;
@@ -18,9 +18,8 @@ const BUCKETS: u32 = (2048 << SUB_BITS) + 1;
 #[derive(Debug, Clone, Default)]
 pub struct Quantiles {
     exact: Vec<f64>,
-    /// Counts of the buckets that hold values, filled when the exact samples run
-    /// out.
-    buckets: BTreeMap<u32, u32>,
+    /// Counts per bucket, filled when the exact samples run out.
+    buckets: BucketCounts,
     count: u64,
     max: Option<f64>,
 }
@@ -80,8 +79,7 @@ impl Quantiles {
     }
 
     fn count_in_bucket(&mut self, v: f64) {
-        let slot = self.buckets.entry(bucket_of(v)).or_insert(0);
-        *slot = slot.saturating_add(1);
+        self.buckets.add(bucket_of(v));
     }
 
     /// How many values were added.
@@ -115,7 +113,7 @@ impl Quantiles {
             return sorted.get(index).copied();
         }
         let mut seen = 0;
-        for (&index, &n) in &self.buckets {
+        for (index, n) in self.buckets.iter() {
             seen += u64::from(n);
             if seen >= rank {
                 let value = bucket_value(index);
@@ -155,7 +153,7 @@ mod tests {
         assert_eq!(q.max(), Some(100_000.0));
         assert!(q.exact.is_empty());
         // 1 to 100,000 spans 17 powers of two: at most 32 buckets each are stored.
-        assert!(q.buckets.len() <= 17 * 32, "{}", q.buckets.len());
+        assert!(q.buckets.stored() <= 17 * 32, "{}", q.buckets.stored());
     }
 
     #[test]
@@ -170,7 +168,7 @@ mod tests {
             }
         }
         assert_eq!(q.count(), EXACT_SAMPLES as u64 + 100);
-        assert!(q.buckets.len() <= EXACT_SAMPLES + 100);
+        assert!(q.buckets.stored() <= EXACT_SAMPLES + 100);
         assert!(q.quantile(1.0).is_some());
     }
 
