@@ -90,6 +90,18 @@ impl Drop for CleansUp {
         let op = memtrack::start("retained-during-unwind-explicit");
         op.in_scope(|| black_box(vec![5_u8; 4096]).len());
         op.end();
+        // Left without an end, and a future dropped unfinished: the unwind
+        // around them is not theirs.
+        let left = memtrack::start("retained-during-unwind-dropped");
+        left.in_scope(|| ());
+        drop(left);
+        let mut pending =
+            Box::pin(std::future::pending::<()>().track("retained-during-unwind-cancelled"));
+        let waker = std::task::Waker::noop();
+        let _ = pending
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker));
+        drop(pending);
     }
 }
 
@@ -106,6 +118,15 @@ fn operations_that_complete_inside_a_drop_during_an_unwind_end_ok() {
         assert_ended(&event, name, "ok", None);
         assert_eq!(event["retained_bytes"], 0, "{event}");
     }
+    let dropped = only_operation("retained-during-unwind-dropped");
+    assert_ended(&dropped, "retained-during-unwind-dropped", "dropped", None);
+    let cancelled = only_operation("retained-during-unwind-cancelled");
+    assert_ended(
+        &cancelled,
+        "retained-during-unwind-cancelled",
+        "cancelled",
+        None,
+    );
 }
 
 #[test]

@@ -139,7 +139,9 @@ impl Drop for Tracker {
         if self.is_ended() {
             return;
         }
-        let by = if std::thread::panicking() {
+        // A panic that began before the operation (it started in a `Drop` that runs
+        // while the panic unwinds) is not how it ended.
+        let by = if std::thread::panicking() && !self.panicking_at_start {
             EndedBy::Panic
         } else {
             match self.kind {

@@ -61,8 +61,10 @@ pub(crate) struct Frame<'a> {
     /// counters when it opened, to move its net of small blocks to its own
     /// operation.
     reentry_start: Option<Counts>,
-    /// Whether a panic was already unwinding when the frame opened.
-    panicking_at_open: bool,
+    /// Set when the code run in the frame returned: a frame closed without it
+    /// was unwound by a panic in that code (whatever panic, if any, was already
+    /// unwinding when it opened).
+    returned: Cell<bool>,
     mark: PeakMark,
     /// The thread's bookkeeping total when the frame opened: what it gained during
     /// the frame is memtrack's own, not charged.
@@ -226,7 +228,7 @@ impl Drop for Close<'_, '_> {
         if let Some(start) = frame.reentry_start {
             frame.move_reentry(start);
         }
-        if std::thread::panicking() && !frame.panicking_at_open {
+        if !frame.returned.get() {
             frame.tracker.end_panicked();
         }
     }
@@ -278,7 +280,7 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
         tracker,
         start,
         reentry_start,
-        panicking_at_open: std::thread::panicking(),
+        returned: Cell::new(false),
         mark,
         excluded_at_start: bookkeeping::excluded_so_far(),
         owner,
@@ -289,7 +291,9 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
     };
     CURRENT.set(ptr::from_ref(&frame).cast::<Frame<'static>>());
     let _close = Close(&frame);
-    f()
+    let result = f();
+    frame.returned.set(true);
+    result
 }
 
 /// Calls `f` with the innermost open frame's tracker and what that operation has

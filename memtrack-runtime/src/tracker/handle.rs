@@ -56,6 +56,9 @@ pub struct Tracker {
     pub(super) rss_start: Option<u64>,
     pub(super) heap_start: Option<u64>,
     pub(super) ended: AtomicBool,
+    /// Whether a panic was already unwinding when the operation started: dropped
+    /// during that unwind, it did not end by it.
+    pub(super) panicking_at_start: bool,
     pub(super) charge: Charge,
     /// memtrack's bookkeeping: charged to no operation, when stored or freed.
     pub(super) metadata: Mutex<Kept<Metadata>>,
@@ -123,6 +126,7 @@ impl Tracker {
             rss_start,
             heap_start,
             ended: AtomicBool::new(false),
+            panicking_at_start: std::thread::panicking(),
             charge: Charge::default(),
             metadata: Mutex::new(Kept::new(Metadata::new())),
         }

@@ -6,7 +6,8 @@
 //! [`Tracker::in_scope`], `#[memtrack]` or [`Track`](crate::future::Track), the exact
 //! heap bytes that code allocated. It ends exactly once: the first `end*` call wins,
 //! and dropping a tracker nobody ended ends it as `dropped` (or `panic` while a panic
-//! unwinds, `cancelled` for an `async fn` dropped before it finished).
+//! that began after it started unwinds, `cancelled` for an `async fn` dropped before
+//! it finished).
 //!
 //! Inside: `handle.rs` holds [`Tracker`] and [`start`], `record.rs` its metadata and
 //! checkpoints, `end.rs` how it ends, `events.rs` the events it writes;
