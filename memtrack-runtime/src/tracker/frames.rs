@@ -41,6 +41,7 @@
 
 use std::cell::Cell;
 use std::ptr;
+use std::sync::atomic::Ordering;
 
 use super::Tracker;
 use crate::alloc::{self, Counts, OwnerTag, PeakMark};
@@ -260,7 +261,14 @@ pub(crate) fn scoped<R>(tracker: &Tracker, f: impl FnOnce() -> R) -> R {
     let prev = CURRENT.get();
     let owner = tracker.owner_tag();
     let owner_before = alloc::enter_owner(owner);
-    let reopened = is_open_on_thread(tracker, prev);
+    // A thread's own earlier frame of the operation set `entered` before this
+    // load (program order), so `false` means no frame of it is open here.
+    let reopened = if tracker.entered.load(Ordering::Relaxed) {
+        is_open_on_thread(tracker, prev)
+    } else {
+        tracker.entered.store(true, Ordering::Relaxed);
+        false
+    };
     let begun = if reopened { None } else { alloc::frame_begin() };
     let (start, mark) = match begun {
         Some((counters, mark)) => (Some(counters), mark),

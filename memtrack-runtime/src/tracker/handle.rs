@@ -59,6 +59,11 @@ pub struct Tracker {
     /// Whether a panic was already unwinding when the operation started: dropped
     /// during that unwind, it did not end by it.
     pub(super) panicking_at_start: bool,
+    /// Set by the operation's first frame. Until then a new frame knows, without
+    /// looking through the frames open on its thread, that none of them is the
+    /// operation's: nesting distinct operations (a recursive `#[memtrack]` fn)
+    /// costs each frame the same, however deep.
+    pub(super) entered: AtomicBool,
     pub(super) charge: Charge,
     /// memtrack's bookkeeping: charged to no operation, when stored or freed.
     pub(super) metadata: Mutex<Kept<Metadata>>,
@@ -127,6 +132,7 @@ impl Tracker {
             heap_start,
             ended: AtomicBool::new(false),
             panicking_at_start: std::thread::panicking(),
+            entered: AtomicBool::new(false),
             charge: Charge::default(),
             metadata: Mutex::new(Kept::new(Metadata::new())),
         }
