@@ -33,6 +33,10 @@ fn every_level_of_a_deep_recursion_ends_once() {
     assert_eq!(events.len(), DEPTH as usize + 1);
     assert!(events.iter().all(|e| e["ended_by"] == "ok"));
     // Innermost first; each level allocated nothing of its own.
-    assert!(events.iter().all(|e| e["alloc_bytes"] == 0), "{:#?}", &events[..2]);
+    assert!(
+        events.iter().all(|e| e["alloc_bytes"] == 0),
+        "{:#?}",
+        &events[..2]
+    );
     assert_eq!(memtrack::active_operations(), 0);
 }
