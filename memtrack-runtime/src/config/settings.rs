@@ -19,46 +19,28 @@ impl From<Megabytes> for f64 {
         v.0 + 0.0
     }
 }
-impl From<usize> for LeakIntervals {
-    fn from(v: usize) -> Self {
-        LeakIntervals(v)
-    }
+/// Both conversions between a setting's wire type and the value it wraps.
+macro_rules! wraps {
+    ($($wire:ident($inner:ty)),* $(,)?) => {$(
+        impl From<$inner> for $wire {
+            fn from(v: $inner) -> Self {
+                $wire(v)
+            }
+        }
+        impl From<$wire> for $inner {
+            fn from(v: $wire) -> Self {
+                v.0
+            }
+        }
+    )*};
 }
-impl From<LeakIntervals> for usize {
-    fn from(v: LeakIntervals) -> Self {
-        v.0
-    }
-}
-impl From<u64> for SampleBytes {
-    fn from(v: u64) -> Self {
-        SampleBytes(v)
-    }
-}
-impl From<SampleBytes> for u64 {
-    fn from(v: SampleBytes) -> Self {
-        v.0
-    }
-}
-impl From<Duration> for Millis {
-    fn from(v: Duration) -> Self {
-        Millis(v)
-    }
-}
-impl From<Millis> for Duration {
-    fn from(v: Millis) -> Self {
-        v.0
-    }
-}
-impl From<Duration> for Period {
-    fn from(v: Duration) -> Self {
-        Period(v)
-    }
-}
-impl From<Period> for Duration {
-    fn from(v: Period) -> Self {
-        v.0
-    }
-}
+
+wraps!(
+    LeakIntervals(usize),
+    SampleBytes(u64),
+    Millis(Duration),
+    Period(Duration),
+);
 
 macro_rules! settings {
     ($(

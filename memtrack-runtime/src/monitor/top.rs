@@ -267,6 +267,27 @@ mod tests {
         merge(list.to_vec())
     }
 
+    type Figures<'a> = (
+        &'a HashMap<&'static str, SiteTotals>,
+        &'a HashMap<&'static str, u64>,
+    );
+
+    /// `rank` by retained growth from the totals and held bytes `before` to `after`.
+    fn ranked_by_retained(before: Figures<'_>, after: Figures<'_>) -> Vec<IntervalOp> {
+        rank(
+            Basis::Retained,
+            &Readings {
+                totals: before.0,
+                retained: before.1,
+            },
+            &Readings {
+                totals: after.0,
+                retained: after.1,
+            },
+            0,
+        )
+    }
+
     #[test]
     fn the_name_that_keeps_memory_comes_before_the_one_that_churns() {
         let before_totals = map(&[totals("churn", 0, 0, 0), totals("keeper", 0, 0, 0)]);
@@ -277,18 +298,8 @@ mod tests {
             totals("keeper", 256 << 10, 0, 1),
         ]);
         let after_held = HashMap::from([("churn", 0), ("keeper", (1 << 20) + (256 << 10))]);
-        let ranked = rank(
-            Basis::Retained,
-            &Readings {
-                totals: &before_totals,
-                retained: &before_held,
-            },
-            &Readings {
-                totals: &after_totals,
-                retained: &after_held,
-            },
-            0,
-        );
+        let ranked =
+            ranked_by_retained((&before_totals, &before_held), (&after_totals, &after_held));
         let names: Vec<_> = ranked.iter().map(|o| o.name).collect();
         assert_eq!(names, ["keeper", "churn"]);
         assert_eq!(ranked[0].retained_growth, 256 << 10);
@@ -313,18 +324,8 @@ mod tests {
         // which allocated nothing.
         let before_held = HashMap::from([("dictionary", 150 << 20), ("render", 100 << 20)]);
         let after_held = HashMap::from([("dictionary", 159 << 20), ("render", 91 << 20)]);
-        let ranked = rank(
-            Basis::Retained,
-            &Readings {
-                totals: &before_totals,
-                retained: &before_held,
-            },
-            &Readings {
-                totals: &after_totals,
-                retained: &after_held,
-            },
-            0,
-        );
+        let ranked =
+            ranked_by_retained((&before_totals, &before_held), (&after_totals, &after_held));
         let dictionary = ranked.iter().find(|o| o.name == "dictionary");
         // Not listed: it did nothing and, capped at what it allocated, did not grow.
         assert_eq!(dictionary.map(|o| o.retained_growth), None);
