@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 
 #[cfg(not(feature = "passthrough-alloc"))]
-use super::{sample_pages, sampling, tag, thread_slot};
+use super::{sample_pages, sampling, small_cache, tag, thread_slot};
 
 /// A counting global allocator wrapping `A` (the system allocator by default).
 ///
@@ -31,10 +31,17 @@ use super::{sample_pages, sampling, tag, thread_slot};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Allocator<A = System> {
     inner: A,
+    /// Whether freed small blocks are cached per thread (see `small_cache`): only
+    /// over `System`, whose blocks every instance can serve.
+    #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+    small_cache: bool,
 }
 
 impl Allocator<System> {
-    /// The counting allocator over the system allocator.
+    /// The counting allocator over the system allocator. It keeps a few freed small
+    /// blocks per thread for that thread's next allocations of their size (see the
+    /// [module documentation](super)); [`Allocator::new`]`(System)` counts the same
+    /// and keeps nothing.
     ///
     /// ```
     /// #[global_allocator]
@@ -42,12 +49,16 @@ impl Allocator<System> {
     /// # fn main() { let _ = memtrack_runtime::alloc::is_counting(); }
     /// ```
     pub const fn system() -> Self {
-        Self { inner: System }
+        Self {
+            inner: System,
+            small_cache: true,
+        }
     }
 }
 
 impl<A> Allocator<A> {
-    /// The counting allocator over `inner`.
+    /// The counting allocator over `inner`, to which it forwards every call (it keeps
+    /// no freed blocks of its own).
     ///
     /// ```
     /// use std::alloc::System;
@@ -58,7 +69,10 @@ impl<A> Allocator<A> {
     /// # fn main() {}
     /// ```
     pub const fn new(inner: A) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            small_cache: false,
+        }
     }
 
     /// The wrapped allocator.
@@ -70,6 +84,19 @@ impl<A> Allocator<A> {
     /// ```
     pub const fn inner(&self) -> &A {
         &self.inner
+    }
+}
+
+#[cfg(not(feature = "passthrough-alloc"))]
+impl<A: GlobalAlloc> Allocator<A> {
+    /// The layout `inner` serves (and frees) an untagged block of `layout` with.
+    #[inline(always)]
+    fn served(&self, layout: Layout) -> Layout {
+        if self.small_cache {
+            small_cache::served(layout)
+        } else {
+            layout
+        }
     }
 }
 
@@ -127,7 +154,7 @@ unsafe fn alloc_tagged<A: GlobalAlloc>(inner: &A, layout: Layout, zeroed: bool) 
 #[cold]
 #[inline(never)]
 unsafe fn alloc_small_slow<A: GlobalAlloc>(
-    inner: &A,
+    this: &Allocator<A>,
     layout: Layout,
     step: thread_slot::Step,
     zeroed: bool,
@@ -137,8 +164,8 @@ unsafe fn alloc_small_slow<A: GlobalAlloc>(
     {
         return block;
     }
-    // SAFETY: the caller's guarantees, passed on.
-    unsafe { serve(inner, layout, zeroed) }
+    // SAFETY: the caller's guarantees, passed on (the served layout is as valid).
+    unsafe { serve(&this.inner, this.served(layout), zeroed) }
 }
 
 /// Places a sampled small block on a page of its own and records it; `None` when
@@ -173,12 +200,12 @@ fn place_sampled(layout: Layout, zeroed: bool, sample: thread_slot::Sample) -> O
 #[cfg(not(feature = "passthrough-alloc"))]
 #[cold]
 #[inline(never)]
-unsafe fn dealloc_page_aligned<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
+unsafe fn dealloc_page_aligned<A: GlobalAlloc>(this: &Allocator<A>, ptr: *mut u8, layout: Layout) {
     match thread_slot::with_spare(|spare| sample_pages::release(ptr, spare)) {
         Some(record) => thread_slot::sampled_freed(record.owner, record.weights),
         // SAFETY: the caller's guarantees: not a sampled block, so the inner
-        // allocator's.
-        None => unsafe { inner.dealloc(ptr, layout) },
+        // allocator's, served with `served`.
+        None => unsafe { this.inner.dealloc(ptr, this.served(layout)) },
     }
 }
 
@@ -191,14 +218,15 @@ unsafe fn dealloc_page_aligned<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: 
 #[cfg(not(feature = "passthrough-alloc"))]
 #[cold]
 #[inline(never)]
-unsafe fn dealloc_small_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
+unsafe fn dealloc_small_slow<A: GlobalAlloc>(this: &Allocator<A>, ptr: *mut u8, layout: Layout) {
     thread_slot::finish_small_free(layout.size() as u64);
-    // SAFETY: the caller's guarantees, passed on.
+    // SAFETY: the caller's guarantees, passed on; an untagged block was served with
+    // `served`.
     unsafe {
         if sampling::may_be_sampled(ptr) {
-            dealloc_page_aligned(inner, ptr, layout);
+            dealloc_page_aligned(this, ptr, layout);
         } else {
-            inner.dealloc(ptr, layout);
+            this.inner.dealloc(ptr, this.served(layout));
         }
     }
 }
@@ -283,7 +311,7 @@ unsafe fn realloc_general<A: GlobalAlloc>(
         // SAFETY: the block was served with the tagged layout of `layout`.
         unsafe { tag::with_tag_unchecked(layout) }
     } else {
-        layout
+        this.served(layout)
     };
     let served_new = if new_tagged {
         match new_size.checked_add(tag::TAG_SIZE) {
@@ -291,7 +319,9 @@ unsafe fn realloc_general<A: GlobalAlloc>(
             _ => return std::ptr::null_mut(),
         }
     } else {
-        new_size
+        // SAFETY: a small size with the block's (valid) alignment.
+        this.served(unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) })
+            .size()
     };
     // SAFETY: `ptr` was served by `inner` with `served`; `served_new` is a
     // valid size for the block's alignment (checked above, or the caller's).
@@ -327,7 +357,7 @@ unsafe fn realloc_general<A: GlobalAlloc>(
 #[cold]
 #[inline(never)]
 unsafe fn realloc_small_slow<A: GlobalAlloc>(
-    inner: &A,
+    this: &Allocator<A>,
     ptr: *mut u8,
     layout: Layout,
     new_size: usize,
@@ -341,13 +371,37 @@ unsafe fn realloc_small_slow<A: GlobalAlloc>(
             // its size, then goes back to the inner allocator that served it.
             unsafe {
                 std::ptr::copy_nonoverlapping(ptr, block, layout.size().min(new_size));
-                inner.dealloc(ptr, layout);
+                this.inner.dealloc(ptr, this.served(layout));
             }
             return block;
         }
     }
     // SAFETY: the caller's guarantees, passed on.
-    unsafe { inner.realloc(ptr, layout, new_size) }
+    unsafe { realloc_small(this, ptr, layout, new_size) }
+}
+
+/// Reallocates a small untagged, unsampled block to a small size through `inner`,
+/// both sides with their served layouts.
+///
+/// # Safety
+///
+/// The contract of [`GlobalAlloc::realloc`], for such a block and size.
+#[cfg(not(feature = "passthrough-alloc"))]
+#[inline(always)]
+unsafe fn realloc_small<A: GlobalAlloc>(
+    this: &Allocator<A>,
+    ptr: *mut u8,
+    layout: Layout,
+    new_size: usize,
+) -> *mut u8 {
+    // SAFETY: the caller guarantees `new_size` is valid with this alignment.
+    let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+    // SAFETY: the block was served with `served(layout)`; the served new size is
+    // valid with the same alignment.
+    unsafe {
+        this.inner
+            .realloc(ptr, this.served(layout), this.served(new_layout).size())
+    }
 }
 
 // SAFETY: every method serves and frees blocks through the inner allocator with
@@ -371,11 +425,24 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
             let step = thread_slot::count_small_alloc(size as u64);
             if step != thread_slot::Step::Counted {
                 // SAFETY: the caller's guarantees, passed on.
-                return unsafe { alloc_small_slow(&self.inner, layout, step, false) };
+                return unsafe { alloc_small_slow(self, layout, step, false) };
             }
+            if self.small_cache && small_cache::fits(layout) {
+                let block = thread_slot::pop_cached(size);
+                if !block.is_null() {
+                    return block;
+                }
+                // SAFETY: a small, non-zero size.
+                return unsafe { small_cache::system_alloc(size) };
+            }
+            // SAFETY: the caller's guarantees; the served layout is as valid.
+            unsafe { self.inner.alloc(self.served(layout)) }
         }
+        #[cfg(feature = "passthrough-alloc")]
         // SAFETY: forwarded with the caller's guarantees about `layout`.
-        unsafe { self.inner.alloc(layout) }
+        unsafe {
+            self.inner.alloc(layout)
+        }
     }
 
     #[inline]
@@ -390,11 +457,16 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
             let step = thread_slot::count_small_alloc(size as u64);
             if step != thread_slot::Step::Counted {
                 // SAFETY: the caller's guarantees, passed on.
-                return unsafe { alloc_small_slow(&self.inner, layout, step, true) };
+                return unsafe { alloc_small_slow(self, layout, step, true) };
             }
+            // SAFETY: the caller's guarantees; the served layout is as valid.
+            unsafe { self.inner.alloc_zeroed(self.served(layout)) }
         }
+        #[cfg(feature = "passthrough-alloc")]
         // SAFETY: forwarded with the caller's guarantees about `layout`.
-        unsafe { self.inner.alloc_zeroed(layout) }
+        unsafe {
+            self.inner.alloc_zeroed(layout)
+        }
     }
 
     #[inline]
@@ -410,12 +482,25 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
             }
             if thread_slot::count_small_free(ptr, size as u64) {
                 // SAFETY: the caller's guarantees, passed on.
-                return unsafe { dealloc_small_slow(&self.inner, ptr, layout) };
+                return unsafe { dealloc_small_slow(self, ptr, layout) };
             }
+            // SAFETY: the block is small, untagged and not sampled, so the inner
+            // allocator served it with `served(layout)`, and the caller gives it up.
+            if self.small_cache
+                && small_cache::takes_freed(layout)
+                && unsafe { thread_slot::push_cached(ptr, size) }
+            {
+                return;
+            }
+            // SAFETY: as above.
+            unsafe { self.inner.dealloc(ptr, self.served(layout)) }
         }
+        #[cfg(feature = "passthrough-alloc")]
         // SAFETY: forwarded with the caller's guarantees: `ptr` was allocated by this
         // allocator (hence by `inner`) with `layout`.
-        unsafe { self.inner.dealloc(ptr, layout) }
+        unsafe {
+            self.inner.dealloc(ptr, layout)
+        }
     }
 
     #[inline]
@@ -432,11 +517,16 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
             if step != thread_slot::Step::Counted {
                 // SAFETY: the caller's guarantees; a small block that does not start a
                 // page is neither tagged nor sampled.
-                return unsafe { realloc_small_slow(&self.inner, ptr, layout, new_size, step) };
+                return unsafe { realloc_small_slow(self, ptr, layout, new_size, step) };
             }
+            // SAFETY: the caller's guarantees, for a small unsampled block.
+            unsafe { realloc_small(self, ptr, layout, new_size) }
         }
+        #[cfg(feature = "passthrough-alloc")]
         // SAFETY: forwarded with the caller's guarantees about `ptr`, `layout` and
         // `new_size`.
-        unsafe { self.inner.realloc(ptr, layout, new_size) }
+        unsafe {
+            self.inner.realloc(ptr, layout, new_size)
+        }
     }
 }

@@ -55,13 +55,26 @@
 //! memory any other thread writes. The fast path of a small allocation adds its size
 //! to the allocated bytes, counts one call and takes its size off the thread's
 //! *budget* (the bytes it may allocate before anything else needs doing), with a sign
-//! test on the budget, then hands over to the inner allocator with a tail call; that
-//! of a small free adds its size to the freed bytes and tests whether the address
-//! starts a page (a sampled block, or a thread off the fast path). Anything else (a
+//! test on the budget, then takes a kept block of its size or hands over to the
+//! inner allocator with a tail call; that of a small free adds its size to the freed
+//! bytes and tests whether the address starts a page (a sampled block, or a thread
+//! off the fast path), then keeps the block or hands it over. Anything else (a
 //! thread's first count, a thread without a slot, a sample, a new high) is out of
 //! line, reached through those same tests (see `thread_slot`). Tagged blocks take a
 //! separate, still lock-free path that also reads or writes the tag and the owner's
 //! counters.
+//!
+//! # Freed small blocks kept per thread
+//!
+//! [`Allocator::system`] keeps the small blocks a thread frees, a few of each size
+//! (at most [`CACHED_BYTES_PER_THREAD`] bytes in all), in lists of its own and serves
+//! the thread's next allocations of those sizes (alignment at most 8) from them,
+//! without calling `malloc` or `free` (see `small_cache`). The counting happens
+//! before, on the calls the program makes, so a kept block is freed in every figure.
+//! Small blocks are served by the system allocator with their size rounded up to a
+//! multiple of 8, so that a kept block fits any request of its size class. The
+//! thread's exit hook gives the blocks back; a thread without a slot keeps none.
+//! [`Allocator::new`] keeps nothing.
 //!
 //! For other threads to read them, a thread publishes the address of its counters in
 //! a fixed static registry of 256 slots, claimed with a compare-and-swap on its first
@@ -145,6 +158,8 @@ mod registry;
 mod sample_pages;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod sampling;
+#[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
+mod small_cache;
 mod stats;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod tag;
@@ -156,6 +171,8 @@ mod tests;
 mod tests_owners;
 #[cfg(all(test, feature = "passthrough-alloc"))]
 mod tests_passthrough;
+#[cfg(all(test, not(feature = "passthrough-alloc")))]
+mod tests_small_cache;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
 mod thread_slot;
 #[cfg_attr(feature = "passthrough-alloc", allow(dead_code))]
@@ -169,6 +186,7 @@ pub use owners::{MAX_OWNERS, OwnerTag, UNTRACKED};
 pub use sampling::{
     BLOCK_UNIT, DEFAULT_SAMPLE_INTERVAL, SAMPLE_INTERVALS, sample_interval, set_sample_interval,
 };
+pub use small_cache::CACHED_BYTES_PER_THREAD;
 pub use stats::{
     HeapStats, OwnerLive, PEAK_GRANULARITY, RegistryStats, ThreadStats, heap_stats, is_counting,
     owners_live, registry_stats, reset_peak, thread_stats,

@@ -35,6 +35,7 @@ use super::owners::{self, Change, OwnerTag, Table, UNTRACKED};
 use super::registry::{self, Slot};
 use super::sample_pages::{self, Spare};
 use super::sampling::{self, Weights};
+use super::small_cache::SmallCache;
 use super::watches;
 use super::{exit_hook, installed, peak};
 
@@ -297,6 +298,9 @@ impl Local {
 
 thread_local! {
     static LOCAL: Local = const { Local::new() };
+    /// Freed small blocks kept for the thread's next allocations (open only while
+    /// the thread's mode is `Slot`).
+    static CACHE: SmallCache = const { SmallCache::new() };
 }
 
 /// What the fast path of a small allocation did.
@@ -316,6 +320,35 @@ pub(super) fn count_small_alloc(size: u64) -> Step {
     LOCAL
         .try_with(|local| local.count_small(size))
         .unwrap_or(Step::NoThread)
+}
+
+/// Blocks in the calling thread's cache.
+#[cfg(test)]
+pub(super) fn cached_blocks() -> usize {
+    CACHE.try_with(SmallCache::len).unwrap_or(0)
+}
+
+/// A block from the calling thread's cache for a small allocation of `size` bytes
+/// just counted on the fast path; null when there is none.
+#[inline(always)]
+pub(super) fn pop_cached(size: usize) -> *mut u8 {
+    CACHE
+        .try_with(|cache| cache.pop(size))
+        .unwrap_or(std::ptr::null_mut())
+}
+
+/// Keeps the freed small block `ptr` of `size` bytes in the calling thread's cache;
+/// `false` when the cache has no room (or is closed).
+///
+/// # Safety
+///
+/// As [`SmallCache::push`].
+#[inline(always)]
+pub(super) unsafe fn push_cached(ptr: *mut u8, size: usize) -> bool {
+    CACHE
+        // SAFETY: the caller's guarantees, passed on.
+        .try_with(|cache| unsafe { cache.push(ptr, size) })
+        .unwrap_or(false)
 }
 
 /// The fast path of a reallocation between two small sizes (neither block tagged or
@@ -573,6 +606,7 @@ fn claim(local: &Local) {
     local.slot.set(Some(slot));
     local.table.set(table);
     local.set_mode(Mode::Slot);
+    let _ = CACHE.try_with(SmallCache::open);
     if !exit_hook::register(slot, retire_current) {
         // Without an exit hook the counters would be left published after the
         // thread's storage is gone: take them back now.
@@ -590,6 +624,7 @@ fn retire(local: &Local) {
     registry::unpublish(slot, Some(&local.counters));
     local.set_mode(Mode::Shared);
     sample_pages::give_back_spare(&local.spare);
+    let _ = CACHE.try_with(SmallCache::drain);
     local.table.set(None);
     // The retired total now holds everything counted so far.
     local.shared.set(local.counts());
