@@ -1,9 +1,9 @@
 //! A thread's cache of freed small blocks of the system allocator.
 //!
 //! [`Allocator::system`](super::Allocator::system) keeps the small blocks its thread
-//! frees (under [`TAGGED_MIN`](super::TAGGED_MIN) bytes) in lists by size, a few of
-//! each size and at most [`CACHED_BYTES_PER_THREAD`] in all, and serves the thread's
-//! next allocations of the same sizes (alignment at most 8) from them. Taking or
+//! frees (under [`TAGGED_MIN`] bytes) in lists by size, a few of each size and at
+//! most [`CACHED_BYTES_PER_THREAD`] in all, and serves the thread's next
+//! allocations of the same sizes (alignment at most 8) from them. Taking or
 //! keeping a block is a few instructions where `malloc` and `free` run a hundred,
 //! which pays for the counting on small-block churn.
 //!
