@@ -27,7 +27,8 @@ use super::{sample_pages, sampling, small_cache, tag, thread_slot};
 /// Every allocation is counted on the calling thread with plain loads and stores
 /// to memory only that thread writes, and no atomic read-modify-write; see the
 /// [module documentation](super) for what the figures mean and what it costs. With
-/// the `passthrough-alloc` feature it only forwards.
+/// the `passthrough-alloc` feature it only forwards. `Allocator::default()` is
+/// `Allocator::new(A::default())`: it keeps no freed blocks.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Allocator<A = System> {
     inner: A,

@@ -204,13 +204,17 @@ fn an_allocator_over_another_inner_allocator_keeps_nothing() {
     let _serial = serial();
     on_new_thread(|| {
         let layout = layout(32, 8);
-        // SAFETY: a non-zero size; the block is freed by the allocator that served it.
-        unsafe {
-            let block = PLAIN.alloc(layout);
-            assert!(!block.is_null());
-            PLAIN.dealloc(block, layout);
+        let by_default = Allocator::<System>::default();
+        for plain in [&PLAIN, &by_default] {
+            // SAFETY: a non-zero size; the block is freed by the allocator that
+            // served it.
+            unsafe {
+                let block = plain.alloc(layout);
+                assert!(!block.is_null());
+                plain.dealloc(block, layout);
+            }
+            assert_eq!(cached_blocks(), 0);
         }
-        assert_eq!(cached_blocks(), 0);
     });
 }
 
