@@ -99,14 +99,14 @@
 //! Owners' counters follow the same split: a thread with a slot counts its tagged
 //! blocks per owner in its slot's table, one writer each; the others change a shared
 //! table with atomic adds. For an operation's frame, its thread also follows what it
-//! changes itself for the owners of its open frames (up to eight distinct owners at
-//! once; past that a frame reads the thread's table, or for a thread without a slot
-//! the shared one, which other threads' blocks move too).
+//! changes itself for the operations of its open frames (up to 32 at once; past that
+//! a frame reads the thread's table, or for a thread without a slot the shared one,
+//! which other threads' blocks move too).
 //!
 //! Inside the allocator nothing locks, allocates through the global allocator or
-//! panics, and the only thread-local is const-initialised, has no destructor and is
-//! read with `try_with` (with a correct shared fallback should it ever be
-//! unavailable). The owner tables and the sample records are mapped from the system
+//! panics, and every thread-local it uses (the counters, the kept blocks, the followed
+//! operations) is const-initialised, has no destructor and is read with `try_with`
+//! (with a correct fallback should one ever be unavailable). The owner tables and the sample records are mapped from the system
 //! on first use and never freed.
 //!
 //! A small allocation that the inner allocator fails on the fast path (which hands
