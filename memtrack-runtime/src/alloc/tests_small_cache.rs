@@ -60,10 +60,15 @@ fn a_freed_block_serves_the_next_request_of_its_class_and_counting_is_unchanged(
         assert_eq!(cached_blocks(), 1);
         // 17 to 24 bytes are one class: the block is 24 bytes long for the system
         // allocator, so a request of 24 may have it.
-        let second = block(layout(24, 4));
-        assert_eq!(second, first);
-        assert_eq!(cached_blocks(), 0);
+        // SAFETY: a non-zero size.
+        let second = unsafe { CACHING.alloc(layout(24, 4)) };
+        assert!(!second.is_null());
         let after = raw_thread_counters();
+        if !sampling::may_be_sampled(second) {
+            // (Unless this allocation was drawn as a sample, placed on a page.)
+            assert_eq!(second, first);
+            assert_eq!(cached_blocks(), 0);
+        }
         assert_eq!(after.freed - before.freed, 20);
         assert_eq!(after.allocated - before.allocated, 24);
         assert_eq!(after.allocs - before.allocs, 1);
@@ -195,7 +200,10 @@ fn reallocating_a_cached_block_keeps_its_bytes() {
             &pattern[..60]
         );
         free(back, layout(60, 8));
-        assert_eq!(cached_blocks(), 1);
+        // Kept, unless the last reallocation made it a sample (or `malloc` put it at
+        // the start of a page): such a block is never kept.
+        let kept = usize::from(!sampling::may_be_sampled(back));
+        assert_eq!(cached_blocks(), kept);
     });
 }
 
