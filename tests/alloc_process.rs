@@ -78,18 +78,29 @@ fn on_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> (T
 fn exited_thread_is_folded_exactly() {
     // The first thread of the process initialises a few things lazily.
     let _ = on_thread(|| ());
-    let ((), exit_cost) = on_thread(|| ());
-    let in_use = registry_stats().slots_in_use;
-    let ((kept, own), unexplained) = on_thread(|| {
-        let start = stats();
-        let kept: &'static mut [u8] = Vec::leak(vec![3u8; 300_000]);
-        drop(Vec::<u8>::with_capacity(7000));
-        (kept.as_mut_ptr() as usize, moved(start, stats()))
-    });
-    assert_eq!(own, [307_000, 7000, 2]);
-    assert_eq!(unexplained, exit_cost);
-    assert_eq!(registry_stats().slots_in_use, in_use);
-    let after = process();
+    // The test harness's own thread may allocate once, lazily, while a measurement
+    // runs (on a busy machine it can start waiting late): a measurement it disturbed
+    // is taken again. A miscount would show in every one.
+    let mut attempts = 0;
+    let (kept, after) = loop {
+        attempts += 1;
+        let ((), exit_cost) = on_thread(|| ());
+        let in_use = registry_stats().slots_in_use;
+        let ((kept, own), unexplained) = on_thread(|| {
+            let start = stats();
+            let kept: &'static mut [u8] = Vec::leak(vec![3u8; 300_000]);
+            drop(Vec::<u8>::with_capacity(7000));
+            (kept.as_mut_ptr() as usize, moved(start, stats()))
+        });
+        assert_eq!(own, [307_000, 7000, 2]);
+        assert_eq!(registry_stats().slots_in_use, in_use);
+        if unexplained == exit_cost || attempts == 3 {
+            assert_eq!(unexplained, exit_cost);
+            break (kept, process());
+        }
+        // SAFETY: as below: the leaked vector, rebuilt once.
+        drop(unsafe { Vec::from_raw_parts(kept as *mut u8, 300_000, 300_000) });
+    };
     // SAFETY: `kept` is the pointer of the leaked 300_000-byte vector, rebuilt once
     // with its length and capacity.
     drop(unsafe { Vec::from_raw_parts(kept as *mut u8, 300_000, 300_000) });
