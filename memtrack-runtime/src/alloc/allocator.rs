@@ -410,9 +410,13 @@ unsafe fn realloc_small<A: GlobalAlloc>(
 // tag's extra bytes, so each block is freed with the layout it was served with and
 // the caller's block is the first `layout.size()` bytes of it. Sampled small blocks
 // are pages of memtrack's own region, told apart by their address, given to one
-// block at a time and never handed to the inner allocator. Counting touches only memory owned
-// by the counters and tables (it never allocates through the global allocator,
-// locks or panics).
+// block at a time and never handed to the inner allocator. Other small blocks are
+// served with `served` (the size rounded up to 8 when blocks are kept) and freed and
+// reallocated with it; a kept block is a `System` block (only `Allocator::system`
+// keeps any) that the program freed, held by one thread's list until that thread
+// hands it out again or back to `System`. Counting touches only memory owned by the
+// counters and tables (it never allocates through the global allocator, locks or
+// panics).
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -433,7 +437,8 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
                 if !block.is_null() {
                     return block;
                 }
-                // SAFETY: a small, non-zero size.
+                // SAFETY: a small, non-zero size; with blocks kept, `inner` is `System`
+                // (only `Allocator::system` keeps them).
                 return unsafe { small_cache::system_alloc(size) };
             }
             // SAFETY: the caller's guarantees; the served layout is as valid.
@@ -473,7 +478,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // Counted before the memory goes back. The common case is counted inline and
-        // ends in a tail call to the inner allocator.
+        // ends with the block kept, or in a tail call to the inner allocator.
         #[cfg(not(feature = "passthrough-alloc"))]
         {
             let size = layout.size();
